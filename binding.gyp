@@ -1,0 +1,27 @@
+{
+  "targets": [
+    {
+      "target_name": "aio_notify",
+      "sources": [
+        "native/addon.cc",
+        "native/errors.cc",
+        "native/args.cc",
+        "native/fdio.cc",
+        "native/ppoll.cc",
+        "native/signals.cc",
+        "native/relay.cc"
+      ],
+      "dependencies": [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
+      ],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fvisibility=hidden"],
+      "ldflags": ["-pthread"],
+      "conditions": [["OS!='linux'", {"type": "none"}]]
+    }
+  ]
+}

@@ -1,0 +1,2 @@
+// aio-notify: QEMU's AioContext wake-up machinery for Node.js on Linux.
+export * as sys from './sys';

@@ -1,0 +1,64 @@
+// eventfd, pipes, and small reads and writes. Would-block is a value (null or false):
+// it is the ordinary answer of a non-blocking descriptor.
+import { native } from './native';
+import { validateBoolean, validateBytes, validateFd, validateInteger, validateOptions, validateUint64 } from '../validate';
+
+const { EFD_NONBLOCK, EFD_CLOEXEC, EFD_SEMAPHORE, O_NONBLOCK, O_CLOEXEC } = native.fdConstants;
+
+/** The largest value an eventfd counter can hold (2^64 - 2). */
+export const EVENTFD_MAX = 2n ** 64n - 2n;
+
+export interface EventfdOptions {
+  /** O_NONBLOCK (default true): reads and writes never block. */
+  nonblock?: boolean;
+  /** O_CLOEXEC (default true). */
+  cloexec?: boolean;
+  /** EFD_SEMAPHORE (default false): each read takes 1 from the counter. */
+  semaphore?: boolean;
+}
+
+function flag(value: unknown, name: string, fallback: boolean): boolean {
+  return value === undefined ? fallback : validateBoolean(value, name);
+}
+
+/** eventfd(2): a new event counter, `initval` in 0..2^32-1. Returns its descriptor. */
+export function eventfd(initval: number = 0, options?: EventfdOptions): number {
+  validateInteger(initval, 'initval', 0, 2 ** 32 - 1);
+  const o = validateOptions<EventfdOptions>(options);
+  const flags =
+    (flag(o.nonblock, 'options.nonblock', true) ? EFD_NONBLOCK : 0) |
+    (flag(o.cloexec, 'options.cloexec', true) ? EFD_CLOEXEC : 0) |
+    (flag(o.semaphore, 'options.semaphore', false) ? EFD_SEMAPHORE : 0);
+  return native.eventfd(initval, flags);
+}
+
+/** Reads and resets the counter (or takes 1 in semaphore mode); null if it is zero. */
+export function eventfdRead(fd: number): bigint | null {
+  return native.eventfdRead(validateFd(fd));
+}
+
+/** Adds `value` to the counter; false if that would overflow a non-blocking counter. */
+export function eventfdWrite(fd: number, value: number | bigint = 1n): boolean {
+  validateFd(fd);
+  return native.eventfdWrite(fd, validateUint64(value, 'value', EVENTFD_MAX));
+}
+
+/** pipe2(2) with O_NONBLOCK | O_CLOEXEC on both ends: [readFd, writeFd]. */
+export function pipe2(): [readFd: number, writeFd: number] {
+  return native.pipe2(O_NONBLOCK | O_CLOEXEC);
+}
+
+/** read(2) into `buffer`: bytes read, 0 at end of file, null if it would block. */
+export function read(fd: number, buffer: ArrayBufferView): number | null {
+  return native.read(validateFd(fd), validateBytes(buffer, 'buffer'));
+}
+
+/** write(2) of `buffer`: bytes written, null if it would block. */
+export function write(fd: number, buffer: ArrayBufferView): number | null {
+  return native.write(validateFd(fd), validateBytes(buffer, 'buffer'));
+}
+
+/** close(2). */
+export function close(fd: number): void {
+  native.close(validateFd(fd));
+}

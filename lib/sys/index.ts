@@ -1,0 +1,34 @@
+// sys: the thin typed system-call layer over the addon. Arguments are checked here with
+// Node's error codes; failures of the calls themselves are Node-shaped system errors.
+export { eventfd, eventfdRead, eventfdWrite, EVENTFD_MAX, pipe2, read, write, close } from './fd';
+export type { EventfdOptions } from './fd';
+export {
+  ppoll,
+  PollFdArray,
+  POLLFD_SIZE,
+  PPOLL_INTERRUPTED,
+  POLLIN,
+  POLLPRI,
+  POLLOUT,
+  POLLERR,
+  POLLHUP,
+  POLLNVAL,
+  POLLRDHUP,
+} from './poll';
+export {
+  getpid,
+  gettid,
+  kill,
+  tgkill,
+  sigmask,
+  sigpending,
+  SIG_BLOCK,
+  SIG_UNBLOCK,
+  SIG_SETMASK,
+  SIGRTMIN,
+  SIGRTMAX,
+} from './signals';
+export type { SigmaskHow } from './signals';
+export { openSignalRelay, relaySubscribers, SignalRelay, RELAY_RECORD_SIZE } from './relay';
+export type { SignalRecord } from './relay';
+export type { SignalLike } from '../validate';

@@ -1,0 +1,33 @@
+// The addon, loaded once per thread, with the types of what it exports. Only lib/sys
+// and the native harnesses talk to it; everything above goes through lib/sys.
+import bindings from 'bindings';
+
+export interface NativeBinding {
+  eventfd(initval: number, flags: number): number;
+  eventfdRead(fd: number): bigint | null;
+  eventfdWrite(fd: number, value: bigint): boolean;
+  pipe2(flags: number): [number, number];
+  read(fd: number, buffer: ArrayBufferView): number | null;
+  write(fd: number, buffer: ArrayBufferView): number | null;
+  close(fd: number): void;
+  ppoll(pollfds: ArrayBufferView, nfds: number, timeoutNs: number, sigmask: number[] | null): number;
+  getpid(): number;
+  gettid(): number;
+  kill(pid: number, signo: number): void;
+  tgkill(tgid: number, tid: number, signo: number): void;
+  sigmask(how: number, signals: number[]): number[];
+  sigpending(): number[];
+  relayOpen(signals: number[]): [id: number, fd: number];
+  relayClose(id: number): boolean;
+  relayCount(signo: number): number;
+  readonly RELAY_RECORD_SIZE: number;
+  readonly fdConstants: Readonly<Record<'EFD_NONBLOCK' | 'EFD_CLOEXEC' | 'EFD_SEMAPHORE' | 'O_NONBLOCK' | 'O_CLOEXEC', number>>;
+  readonly pollConstants: Readonly<
+    Record<'POLLIN' | 'POLLPRI' | 'POLLOUT' | 'POLLERR' | 'POLLHUP' | 'POLLNVAL' | 'POLLRDHUP', number>
+  >;
+  readonly signalConstants: Readonly<
+    Record<'SIG_BLOCK' | 'SIG_UNBLOCK' | 'SIG_SETMASK' | 'NSIG' | 'SIGRTMIN' | 'SIGRTMAX', number>
+  >;
+}
+
+export const native: NativeBinding = bindings('aio_notify');

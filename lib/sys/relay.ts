@@ -1,0 +1,99 @@
+// The signal relay (DESIGN.md, "SIGIO kick"): each delivered signal becomes a 128-byte
+// `signalfd_siginfo` record on this relay's pipe, so a poller asleep in ppoll wakes on
+// it. While any relay for a signal is open, that signal never kills the process.
+import { native } from './native';
+import { closedError, outOfRange } from '../errors';
+import { SignalLike, signalName, validateSignals } from '../validate';
+
+/** One delivered signal, decoded from its `signalfd_siginfo` record. */
+export interface SignalRecord {
+  signo: number;
+  name: string;
+  errno: number;
+  /** si_code: 0 (SI_USER) for kill(2), -6 (SI_TKILL) for tgkill(2), > 0 from the kernel. */
+  code: number;
+  /** Sender's pid and uid, for signals sent by a process. */
+  pid: number;
+  uid: number;
+  /** For a kernel-raised SIGIO: the descriptor and its poll band. */
+  fd: number;
+  band: number;
+}
+
+export const RELAY_RECORD_SIZE: number = native.RELAY_RECORD_SIZE;
+const RECORDS_PER_READ = 16;
+
+function decode(view: DataView, offset: number): SignalRecord {
+  const signo = view.getUint32(offset, true);
+  return {
+    signo,
+    name: signalName(signo),
+    errno: view.getInt32(offset + 4, true),
+    code: view.getInt32(offset + 8, true),
+    pid: view.getUint32(offset + 12, true),
+    uid: view.getUint32(offset + 16, true),
+    fd: view.getInt32(offset + 20, true),
+    band: view.getUint32(offset + 28, true),
+  };
+}
+
+export class SignalRelay {
+  /** The read end of the pipe (O_NONBLOCK | O_CLOEXEC): poll it for POLLIN. */
+  readonly fd: number;
+  readonly signals: readonly number[];
+  #id: number;
+  #buffer = new Uint8Array(RECORDS_PER_READ * RELAY_RECORD_SIZE);
+
+  /** @internal use openSignalRelay() */
+  constructor(signals: number[]) {
+    [this.#id, this.fd] = native.relayOpen(signals);
+    this.signals = Object.freeze(signals.slice());
+  }
+
+  get closed(): boolean {
+    return this.#id === 0;
+  }
+
+  /** Drains the pipe without blocking and discards the records; true if there were any. */
+  drain(): boolean {
+    let any = false;
+    while (this.#fill() > 0) any = true;
+    return any;
+  }
+
+  /** Every record waiting in the pipe, oldest first; [] when none is (never blocks). */
+  read(): SignalRecord[] {
+    const out: SignalRecord[] = [];
+    const view = new DataView(this.#buffer.buffer);
+    // The relay writes whole records (128 bytes < PIPE_BUF, so each write is atomic).
+    for (let n = this.#fill(); n > 0; n = this.#fill()) {
+      for (let off = 0; off + RELAY_RECORD_SIZE <= n; off += RELAY_RECORD_SIZE) out.push(decode(view, off));
+    }
+    return out;
+  }
+
+  /** One read into the buffer: the bytes read, 0 once the pipe is empty. */
+  #fill(): number {
+    if (this.#id === 0) throw closedError('SignalRelay');
+    return native.read(this.fd, this.#buffer) ?? 0;
+  }
+
+  /** Unsubscribes and closes the pipe; the last relay of a signal restores its old disposition. Idempotent. */
+  close(): void {
+    if (this.#id === 0) return;
+    native.relayClose(this.#id);
+    this.#id = 0;
+  }
+}
+
+/** Opens a relay for `signals` (default ['SIGIO']). */
+export function openSignalRelay(signals: SignalLike[] = ['SIGIO']): SignalRelay {
+  const numbers = validateSignals(signals, 'signals');
+  if (numbers.length === 0) throw outOfRange('signals', 'a non-empty array', signals);
+  return new SignalRelay([...new Set(numbers)]);
+}
+
+/** How many relays, across all threads, are open for `signal` now. */
+export function relaySubscribers(signal: SignalLike): number {
+  return native.relayCount(validateSignals([signal], 'signal')[0]);
+}

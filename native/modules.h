@@ -1,0 +1,12 @@
+// Each source file of the addon registers its functions on the exports object.
+#pragma once
+#include <napi.h>
+
+namespace aio {
+
+void InitFdio(Napi::Env env, Napi::Object exports);
+void InitPpoll(Napi::Env env, Napi::Object exports);
+void InitSignals(Napi::Env env, Napi::Object exports);
+void InitRelay(Napi::Env env, Napi::Object exports);
+
+}  // namespace aio
