@@ -10,7 +10,8 @@
         "native/ppoll.cc",
         "native/signals.cc",
         "native/relay.cc",
-        "native/env_fds.cc"
+        "native/env_fds.cc",
+        "native/epoll.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

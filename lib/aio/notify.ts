@@ -107,6 +107,8 @@ export interface AioStats {
   externalDisableCnt: number;
   bhEnqueued: number;
   watchedFds: number;
+  /** Waits use epoll (set once the context has many handlers), else ppoll. */
+  epoll: boolean;
   closed: boolean;
 }
 
@@ -131,6 +133,7 @@ export function readStats(state: SharedState): AioStats {
     externalDisableCnt: state.load(W.EXTERNAL_DISABLE_CNT),
     bhEnqueued: state.load(W.BH_ENQUEUED),
     watchedFds: state.load(W.WATCHED_COUNT),
+    epoll: state.load(W.EPOLL) !== 0,
     closed: state.load(W.CLOSED) !== 0,
   };
 }
