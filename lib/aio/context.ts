@@ -25,6 +25,8 @@ interface Slice {
   next: number;
 }
 
+const NO_BHS: readonly Bh[] = Object.freeze([]);
+
 /** The nearer of two timeouts in ns, -1 meaning infinite (qemu_soonest_timeout). */
 function soonest(a: number, b: number): number {
   if (a < 0) return b;
@@ -72,7 +74,10 @@ export class AioContext {
     Atomics.store(w, W.PID, getpid());
     Atomics.store(w, W.HOME_TID, gettid());
     this.#bhs = new BhTable(this.#state);
-    this.#timers = new TimerList(() => notify(this.#state));
+    this.#timers = new TimerList(
+      () => notify(this.#state),
+      () => Atomics.add(w, W.TIMER_RUNS, 1),
+    );
     const own = [this.#notifier.fd];
     if (this.#relay) own.push(this.#relay.fd);
     this.#handlers = new HandlerSet(this.#state, own);
@@ -146,7 +151,7 @@ export class AioContext {
 
     let progress = this.#bhPoll();
     if (readyNodes) progress = this.#dispatch(readyNodes) || progress;
-    progress = this.#timers.run(() => Atomics.add(w, W.TIMER_RUNS, 1)) || progress;
+    progress = this.#timers.run() || progress;
     return progress;
   }
 
@@ -165,7 +170,7 @@ export class AioContext {
 
   /** aio_compute_timeout(): 0 if a bottom half is scheduled, else the nearest timer. */
   #computeTimeout(): number {
-    const pending = this.#slices.length === 0 ? [] : this.#slices.flatMap((s) => s.bhs.slice(s.next));
+    const pending = this.#slices.length === 0 ? NO_BHS : this.#slices.flatMap((s) => s.bhs.slice(s.next));
     const bh = this.#bhs.timeoutNs(pending);
     if (bh === 0) return 0;
     return soonest(bh, this.#timers.timeoutNs());
