@@ -1,30 +1,30 @@
 // Wake-ups across threads: the stress run, the seed scenario (aio_enable_external must
 // kick a sleeping IOThread), and the SIGIO path.
-import { test } from 'node:test';
+import { test, TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import { AioContextRef, IOThread, sys } from '../lib';
+import { AioContextRef, sys } from '../lib';
 import { W } from '../lib/aio/shared-state';
-import { asleepAgain, asleepForever, fixture, openFdCount, SLOW, waitFor } from './aio-helpers';
+import { asleepAgain, asleepForever, fixture, openFdCount, SLOW, startThread, waitFor } from './aio-helpers';
 
 const PRODUCERS = 4;
 
-async function startCounter(producers: number, sigioKick: boolean) {
+async function startCounter(t: TestContext, producers: number, sigioKick: boolean) {
   const data = {
     pending: new SharedArrayBuffer(4 * producers),
     consumed: new SharedArrayBuffer(4 * (producers + 1)),
   };
-  const thread = await IOThread.start({ module: fixture('counter-iothread'), data, sigioKick });
+  const thread = await startThread(t, { module: fixture('counter-iothread'), data, sigioKick });
   return { thread, data, consumed: new Int32Array(data.consumed) };
 }
 
-test('4 threads schedule and notify one IOThread: every item consumed, no wake-up lost', { timeout: 600_000 }, async () => {
+test('4 threads schedule and notify one IOThread: every item consumed, no wake-up lost', { timeout: 600_000 }, async (t) => {
   const fds = openFdCount();
   const rounds = SLOW ? 1_000 : 10_000;
   const burst = SLOW ? 10_000 : 100_000;
-  const { thread, data, consumed } = await startCounter(PRODUCERS, false);
+  const { thread, data, consumed } = await startCounter(t, PRODUCERS, false);
   const { drain } = thread.setupResult as { drain: unknown };
   const workers = Array.from(
     { length: PRODUCERS },
@@ -61,8 +61,8 @@ function brokenEnableExternal(ref: AioContextRef): void {
   Atomics.sub(new Int32Array(ref.sab), W.EXTERNAL_DISABLE_CNT, 1);
 }
 
-test('seed: enableExternal() kicks an IOThread asleep on a set without its device', { timeout: 120_000 }, async () => {
-  const { thread, consumed } = await startCounter(0, false);
+test('seed: enableExternal() kicks an IOThread asleep on a set without its device', { timeout: 120_000 }, async (t) => {
+  const { thread, consumed } = await startCounter(t, 0, false);
   const { deviceWrite } = thread.setupResult as { deviceWrite: number };
   const served = () => Atomics.load(consumed, 0);
   await asleepForever(thread.ctx);
@@ -96,21 +96,27 @@ test('seed: enableExternal() kicks an IOThread asleep on a set without its devic
   await thread.stop();
 });
 
-test('SIGIO path: the signal alone wakes a sleeping IOThread and the rescue is counted', { timeout: 120_000 }, async () => {
-  const { thread } = await startCounter(1, true);
+test('SIGIO path: the signal alone wakes a sleeping IOThread and the rescue is counted', { timeout: 120_000 }, async (t) => {
+  const { thread } = await startCounter(t, 1, true);
   const words = new Int32Array(thread.ctx.sab);
   assert.equal(Atomics.load(words, W.SIGIO_KICK), 1);
   await asleepForever(thread.ctx);
 
-  // Replay of a notify() whose eventfd write was lost: NOTIFIED is set, no eventfd write.
-  const polls = thread.ctx.stats.polls;
-  Atomics.store(words, W.NOTIFIED, 1);
-  await sleep(300);
-  assert.equal(thread.ctx.stats.polls, polls, 'without a kick the IOThread must stay asleep');
-  // ...then the second path of the seed: kill(getpid(), SIGIO) -> relay -> pipe.
-  sys.kill(sys.getpid(), 'SIGIO');
-  await waitFor(() => thread.ctx.stats.rescues === 1, 10_000, 'a rescue');
-  assert.ok(thread.ctx.stats.polls > polls);
+  try {
+    // Replay of a notify() whose eventfd write was lost: NOTIFIED is set, no eventfd write.
+    const polls = thread.ctx.stats.polls;
+    Atomics.store(words, W.NOTIFIED, 1);
+    await sleep(300);
+    assert.equal(thread.ctx.stats.polls, polls, 'without a kick the IOThread must stay asleep');
+    // ...then the second path of the seed: kill(getpid(), SIGIO) -> relay -> pipe.
+    sys.kill(sys.getpid(), 'SIGIO');
+    await waitFor(() => thread.ctx.stats.rescues === 1, 10_000, 'a rescue');
+    assert.ok(thread.ctx.stats.polls > polls);
+  } finally {
+    // A failed assertion mid-replay would leave NOTIFIED set by hand with the IOThread
+    // asleep, and every notify() would coalesce into no kick: undo it before the stop.
+    Atomics.store(words, W.NOTIFIED, 0);
+  }
 
   // The normal path with sigioKick: both kicks, work done, the process never dies of SIGIO.
   await asleepForever(thread.ctx);

@@ -2,9 +2,9 @@
 // ppoll while external clients are disabled (QEMU's fdmon-epoll).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AioContext, IOThread, sys } from '../lib';
+import { AioContext, sys } from '../lib';
 import { EPOLL_THRESHOLD } from '../lib/aio/fd-handlers';
-import { asleepForever, fixture, openFdCount, waitFor } from './aio-helpers';
+import { asleepForever, fixture, openFdCount, startThread, waitFor } from './aio-helpers';
 
 function pipes(n: number): Array<[number, number]> {
   return Array.from({ length: n }, () => sys.pipe2());
@@ -58,9 +58,9 @@ test('a context with many handlers switches to epoll and serves every fd', () =>
   assert.equal(openFdCount(), fds);
 });
 
-test('an IOThread asleep in epoll_wait is woken by a bottom half', { timeout: 60_000 }, async () => {
+test('an IOThread asleep in epoll_wait is woken by a bottom half', { timeout: 60_000 }, async (t) => {
   const data = { pending: new SharedArrayBuffer(4), consumed: new SharedArrayBuffer(8), extraFds: EPOLL_THRESHOLD };
-  const thread = await IOThread.start({ module: fixture('counter-iothread'), data, sigioKick: false });
+  const thread = await startThread(t, { module: fixture('counter-iothread'), data, sigioKick: false });
   await asleepForever(thread.ctx);
   assert.equal(thread.ctx.stats.epoll, true);
   Atomics.add(new Int32Array(data.pending), 0, 1);

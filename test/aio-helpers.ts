@@ -2,7 +2,8 @@
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AioContextRef } from '../lib';
+import type { TestContext } from 'node:test';
+import { AioContextRef, IOThread, IOThreadOptions } from '../lib';
 
 /** Emulated aarch64 (qemu-user) runs several times slower: scale loop counts, not asserts. */
 export const SLOW = process.arch === 'arm64' && process.env.AIO_NATIVE_ARM64 !== '1';
@@ -36,4 +37,11 @@ export function asleepAgain(ref: AioContextRef, sleeps: number, timeoutMs = 10_0
     const s = ref.stats;
     return s.sleeps > sleeps && s.polling && s.timeoutNs === -1n;
   }, timeoutMs, `${ref.name} to sleep again`);
+}
+
+/** Starts an IOThread that is stopped when the test ends, even a failing one. */
+export async function startThread(t: TestContext, options: IOThreadOptions): Promise<IOThread> {
+  const thread = await IOThread.start(options);
+  t.after(() => thread.stop());
+  return thread;
 }

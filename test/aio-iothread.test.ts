@@ -5,7 +5,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IOThread, sys, BhRef } from '../lib';
-import { asleepForever, fixture, openFdCount, SLOW, waitFor } from './aio-helpers';
+import { asleepForever, fixture, openFdCount, SLOW, startThread, waitFor } from './aio-helpers';
 
 function counterData(producers = 1) {
   return {
@@ -14,10 +14,10 @@ function counterData(producers = 1) {
   };
 }
 
-test('setupResult arrives with its refs revived; stop() from an infinite sleep', async () => {
+test('setupResult arrives with its refs revived; stop() from an infinite sleep', async (tc) => {
   const fds = openFdCount();
   const data = counterData();
-  const t = await IOThread.start({ module: fixture('counter-iothread'), data, sigioKick: false });
+  const t = await startThread(tc, { module: fixture('counter-iothread'), data, sigioKick: false });
   const { drain, tid } = t.setupResult as { drain: BhRef; tid: number };
   assert.ok(drain instanceof BhRef);
   assert.notEqual(tid, sys.gettid());
