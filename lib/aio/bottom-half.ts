@@ -230,8 +230,7 @@ export class BhTable {
   free(bh: Bh): void {
     const i = this.live.indexOf(bh);
     if (i < 0) return;
-    this.live[i] = this.live[this.live.length - 1];
-    this.live.pop();
+    this.live.splice(i, 1); // not a swap with the last: takeEnqueued() keeps creation order
     Atomics.store(bh.words, bh.index, (bh.gen + GEN_UNIT) & ~FLAG_BITS);
     this.#free.push([bh.chunk, bh.index]);
   }
