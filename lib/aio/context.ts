@@ -204,27 +204,34 @@ export class AioContext {
     return progress;
   }
 
-  /** aio_dispatch_ready_handlers(): each readiness runs its handler at most once. */
+  /**
+   * aio_dispatch_ready_handlers(): each readiness runs its handler at most once. As in
+   * QEMU's aio_dispatch_handler(), removal and aio_node_check() are checked before each
+   * callback: a read callback may remove its node or disable external clients.
+   */
   #dispatch(ready: HandlerNode[]): boolean {
     const w = this.#state.words;
     let progress = false;
     for (const node of ready) {
       const revents = node.revents;
       node.revents = 0;
-      if (revents === 0 || node.deleted) continue;
-      if (node.external && Atomics.load(w, W.EXTERNAL_DISABLE_CNT) !== 0) continue;
-      if (revents & READ_EVENTS && node.read) {
+      if (revents & READ_EVENTS && node.read && this.#runnable(node)) {
         Atomics.add(w, W.HANDLER_RUNS, 1);
         progress = true;
         node.read(node.fd);
       }
-      if (revents & WRITE_EVENTS && node.write && !node.deleted) {
+      if (revents & WRITE_EVENTS && node.write && this.#runnable(node)) {
         Atomics.add(w, W.HANDLER_RUNS, 1);
         progress = true;
         node.write(node.fd);
       }
     }
     return progress;
+  }
+
+  /** Not removed or replaced, and not an external client while those are disabled. */
+  #runnable(node: HandlerNode): boolean {
+    return !node.deleted && !(node.external && Atomics.load(this.#state.words, W.EXTERNAL_DISABLE_CNT) !== 0);
   }
 
   /**
