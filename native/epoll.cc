@@ -4,7 +4,6 @@
 #include <sys/epoll.h>
 
 #include <atomic>
-#include <cmath>
 #include <cstdint>
 
 #include "args.h"
@@ -53,13 +52,7 @@ Napi::Value EpollWait(const Napi::CallbackInfo& info) {
   int n = -1;
   if (!g_no_pwait2.load(std::memory_order_relaxed)) {
     struct timespec ts;
-    struct timespec* tsp = nullptr;
-    if (timeout_ns >= 0) {
-      double sec = std::floor(timeout_ns / 1e9);
-      ts.tv_sec = sec > INT32_MAX ? INT32_MAX : static_cast<time_t>(sec);
-      ts.tv_nsec = static_cast<long>(timeout_ns - sec * 1e9);
-      tsp = &ts;
-    }
+    struct timespec* tsp = TimeoutTimespec(timeout_ns, &ts);
     n = epoll_pwait2(epfd, events, max, tsp, nullptr);
     if (n < 0 && errno == ENOSYS) g_no_pwait2.store(true, std::memory_order_relaxed);
   }

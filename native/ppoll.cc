@@ -29,23 +29,7 @@ Napi::Value Ppoll(const Napi::CallbackInfo& info) {
     ThrowErrno(info.Env(), EINVAL, "ppoll");
   }
   struct timespec ts;
-  struct timespec* tsp = nullptr;
-  if (timeout_ns >= 0) {
-    // Clamp like QEMU's qemu_poll_ns: anything past INT32_MAX seconds is "a long time".
-    // The split is done in integers: a bigint timeout can be far past 2^53, where
-    // timeout_ns - floor(timeout_ns / 1e9) * 1e9 in doubles falls outside [0, 1e9) and
-    // the kernel rejects the timespec with EINVAL.
-    constexpr double kMaxNs = static_cast<double>(INT32_MAX) * 1e9;
-    if (timeout_ns >= kMaxNs) {
-      ts.tv_sec = INT32_MAX;
-      ts.tv_nsec = 0;
-    } else {
-      uint64_t ns = static_cast<uint64_t>(timeout_ns);
-      ts.tv_sec = static_cast<time_t>(ns / 1000000000u);
-      ts.tv_nsec = static_cast<long>(ns % 1000000000u);
-    }
-    tsp = &ts;
-  }
+  struct timespec* tsp = TimeoutTimespec(timeout_ns, &ts);
   sigset_t mask;
   sigset_t* maskp = nullptr;
   if (info.Length() > 3 && !info[3].IsNull() && !info[3].IsUndefined()) {
