@@ -144,7 +144,7 @@ reach_check() {
 show_trail() {
   local dir=$1 model=$2 defs=$3
   (cd "$dir" && spin -o3 $defs -t -p -g "$model" 2>&1) \
-    | grep -Ev '^\s*$|^Starting |-o\[1..5\] option ignored|\[witness = |\[\(1\)\]|\[else\]|\[goto |\[break\]|^\s+[0-9]+:\s+proc\s+-\s+\(|Never claim moves' \
+    | grep -Ev '^\s*$|^Starting |-o\[1..5\] option ignored|\[witness = |\[\(1\)\]|\[goto |\[break\]|^\s+[0-9]+:\s+proc\s+-\s+\(|Never claim moves' \
     | sed "s/$model:[0-9]* (state [0-9]*)//; s/ <valid end state>//"
 }
 
