@@ -33,14 +33,20 @@
  *   SIGIO_KICK           each kick also sends kill(SIGIO): relay thread -> pipe polled by ppoll
  *   SUPPRESS_EVENTFD     the test-only replay switch (W.SUPPRESS_EVENTFD_KICK): no eventfd write
  *   STOP_FLAG            a stopper thread: stopping = 1; notify() (a bare flag, no bottom half)
+ *   READ_AFTER_BHS       QEMU's order: the eventfd is read by its handler after the bottom-half
+ *                        round (aio_bh_poll, then aio_dispatch_ready_handlers); AioContext.poll()
+ *                        reads it right after notifyAccept(), before the round
+ *   FOREIGN_POLL         another thread also runs poll(false) on the context (what the home-thread
+ *                        check forbids). With the implementation's order it cannot lose a bottom
+ *                        half (it reads the eventfd before taking the round, so every kick it eats
+ *                        announced work it runs itself); with READ_AFTER_BHS it can: the steal of
+ *                        QEMU b37548fcd1 / 21a03d17f2 (counterexample). Its real damage is to fd
+ *                        set changes: external.pml BUG_FOREIGN_POLL.
  * Bug variants (each must yield a counterexample):
  *   BUG_TEST_THEN_SET    coalescing by a plain load: if (!notified) { if (notify_me) kick };
  *                        notified = 1  (QEMU's BUG2 of docs/aio_notify_accept.promela, in B4)
  *   BUG_ACCEPT_EARLY     coalesced kick, but notifyAccept() (notified = 0) moved before the sleep
  *                        (after computeTimeout, before notify_me += 2) instead of after ppoll
- *   BUG_FOREIGN_POLL     another thread calls poll(false) on the context (the home-thread check
- *                        removed): its eventfd handler eats a kick meant for the sleeping poller
- *                        (the b37548fcd1 steal, in B4 form)
  */
 
 #ifndef NOTIFIERS
@@ -140,9 +146,12 @@ proctype stopper() {
 }
 #endif
 
-/* One poll(): the home thread's poll(true), or (foreign) another thread's poll(false). */
+/*
+ * One poll(): the home thread's poll(true), or (foreign) another thread's poll(false), in the
+ * order of AioContext.poll() (lib/aio/context.ts).
+ */
 inline poll_once(blocking, foreign) {
-  /* computeTimeout(): 0 when a bottom half is pending, else infinite (no timers here) */
+  /* computeTimeout(): 0 when a bottom half is pending (BH_ENQUEUED), else infinite */
   if
   :: blocking && enq == 0 -> tmo = 1
   :: else -> tmo = 0
@@ -153,38 +162,65 @@ inline poll_once(blocking, foreign) {
   :: else -> skip
   fi;
 #endif
-  armed = tmo;
+  armed = tmo;                               /* useNotifyMe */
   if
   :: armed ->
-     notify_me = notify_me + 2;              /* single writer: Atomics.add(notify_me, 2) */
+     notify_me = notify_me + 2;              /* Atomics.add(NOTIFY_ME, 2) */
      if
-     :: notified -> tmo = 0; WITNESS(3)  /* Atomics.load(notified): do not sleep */
+     :: notified -> tmo = 0; WITNESS(3)      /* Atomics.load(NOTIFIED): do not sleep */
      :: else -> skip
      fi
   :: else -> skip
   fi;
-  /* ppoll([eventfd, relay pipe], timeout): level-triggered readiness, reported in revents */
+  /* ppoll([eventfd, relay pipe], tmo): level-triggered readiness, reported in revents */
 end_ppoll:
-  d_step {
-    (tmo == 0 || efd > 0 || pipe > 0) ->
-    rev_efd = (efd > 0);
-    rev_pipe = (pipe > 0)
-  };
   if
-  :: armed -> notify_me = notify_me - 2      /* Atomics.sub(notify_me, 2) */
+  :: d_step {
+       (tmo == 0 || efd > 0 || pipe > 0) ->
+       rev_efd = (efd > 0);
+       rev_pipe = (pipe > 0)
+     }
+#ifdef SIGIO_KICK
+  :: d_step {
+       /* EINTR: the pending SIGIO is delivered to this very thread (a worker does not block
+        * it): the relay's handler forwards a record, and ppoll returns -1 */
+       sig ->
+       sig = 0;
+       if :: pipe < PIPE_MAX -> pipe++ :: else -> skip fi;
+       rev_efd = (efd > 0);                  /* n < 0: notifierReady = testAndClear() */
+       efd = 0;
+       rev_pipe = 1
+     };
+     WITNESS(8)                              /* ppoll interrupted by the relay's handler */
+#endif
+  fi;
+#ifdef SIGIO_KICK
+  if
+  :: rev_pipe -> pipe = 0; WITNESS(5)        /* relay.drain(): not progress */
+  :: else -> skip
+  fi;
+  if
+  :: armed && tmo && rev_pipe && !rev_efd ->
+     WITNESS(6)                              /* a sleep ended by the SIGIO path alone */
+  :: else -> skip
+  fi;
+#endif
+  if
+  :: armed -> notify_me = notify_me - 2      /* Atomics.sub(NOTIFY_ME, 2) */
   :: else -> skip
   fi;
 #ifndef BUG_ACCEPT_EARLY
-  d_step {                                   /* notifyAccept(): Atomics.store(notified, 0) */
+  d_step {                                   /* notifyAccept(): Atomics.store(NOTIFIED, 0) */
     notified = 0;
     if :: accepts < ACCEPTS_CAP -> accepts++ :: else -> skip fi
   };
 #endif
-  enq = 0;                                   /* one round takes every bottom half enqueued so far
-                                              * (Atomics.exchange(BH_ENQUEUED, 0)) and runs them */
+#ifdef READ_AFTER_BHS
+  enq = 0;                                   /* QEMU: aio_bh_poll() before the handlers */
+#endif
 #ifndef SUPPRESS_EVENTFD
   if
-  :: rev_efd -> efd = 0                      /* the eventfd handler: eventfdRead() */
+  :: rev_efd -> efd = 0                      /* the eventfd handler: testAndClear() */
   :: else -> skip
   fi;
   if
@@ -192,16 +228,9 @@ end_ppoll:
   :: else -> skip
   fi;
 #endif
-#ifdef SIGIO_KICK
-  if
-  :: rev_pipe -> pipe = 0; WITNESS(5)        /* the relay pipe handler: drain() */
-  :: else -> skip
-  fi;
-  if
-  :: armed && tmo && rev_pipe && !rev_efd ->
-     WITNESS(6)                              /* a sleep ended by the SIGIO relay alone */
-  :: else -> skip
-  fi;
+#ifndef READ_AFTER_BHS
+  enq = 0;                                   /* #bhPoll(): takeEnqueued() exchanges BH_ENQUEUED
+                                              * with 0 and the round runs what it took */
 #endif
   skip
 }
@@ -223,7 +252,7 @@ active proctype poller() {
 #endif
 }
 
-#ifdef BUG_FOREIGN_POLL
+#ifdef FOREIGN_POLL
 /* A thread other than the home thread runs poll(false) once. */
 active proctype foreign() {
   bit tmo, armed, rev_efd, rev_pipe;

@@ -31,6 +31,9 @@
  *                        asleep on its stale fd set. Fixed by b37548fcd1.
  *   STEAL_FIXED          the same 3.0 protocol with b37548fcd1: notify_accept only in a blocking
  *                        aio_poll (which only the home thread may run). Correct.
+ *   BUG_FOREIGN_POLL     aio-notify's protocol, but the re-enabling thread then runs poll(false)
+ *                        on the context (what AioContext's home-thread check forbids): its
+ *                        eventfd handler eats the kick, the IOThread sleeps on its stale fd set.
  */
 
 #if defined(BUG_NONBLOCKING_STEAL) || defined(STEAL_FIXED)
@@ -134,12 +137,12 @@ end_ppoll:
 #else
   accept();
 #endif
-  /* dispatch: the eventfd handler, then the device handler */
 #ifndef QEMU_3_0
-  if :: rev_efd -> efd = 0 :: else -> skip fi;   /* B4: the eventfd handler clears it */
+  if :: rev_efd -> efd = 0 :: else -> skip fi;   /* the eventfd: testAndClear() */
 #endif                                            /* QEMU 3.0: a dummy handler */
+  /* #dispatch(): an external handler is skipped while external clients are disabled */
   if
-  :: rev_dev -> dev_ready = 0; WITNESS(2)    /* the device handler reads the fd */
+  :: rev_dev && cnt == 0 -> dev_ready = 0; WITNESS(2) /* the device handler reads the fd */
   :: else -> skip
   fi;
   if
@@ -163,7 +166,7 @@ proctype controller(bit then_poll) {
   bit tmo, armed, rev_efd, rev_dev, ext;
   cnt++;                                     /* disableExternal(): Atomics.add(cnt, 1) */
   enable_external();
-#ifdef QEMU_3_0
+#if defined(QEMU_3_0) || defined(BUG_FOREIGN_POLL)
   if
   :: then_poll -> poll_once(0)               /* bdrv_set_aio_context's aio_poll(ctx, false) */
   :: else -> skip

@@ -17,9 +17,8 @@
  *             kick meant for the IOThread. Fixed by 21a03d17f2.
  *   ERA_B1    QEMU 2.4 (21a03d17f2 + 05e514b1d4): notified + aio_notify_accept before dispatch,
  *             the eventfd handler is a dummy. Correct for this scenario.
- *   ERA_B4C   aio-notify's protocol (aio_poll.pml) with the nested poller. Not correct:
- *             the eventfd handler of a non-home poll eats the kick. That is why poll() is
- *             home-thread only (aio_poll.pml BUG_FOREIGN_POLL is the same steal).
+ * (aio-notify's own protocol with a poll on another thread: aio_poll.pml FOREIGN_POLL and
+ * external.pml BUG_FOREIGN_POLL.)
  *
  * Scenario STOP: iothread_run: while (!stopping) aio_poll(ctx, true); a stopper thread requests a
  * stop. No other notifier.
@@ -38,8 +37,8 @@
 #define NESTED_POLLS 2
 #endif
 
-#if !defined(ERA_A) && !defined(ERA_B0) && !defined(ERA_B1) && !defined(ERA_B4C)
-#error define one of ERA_A, ERA_B0, ERA_B1, ERA_B4C
+#if !defined(ERA_A) && !defined(ERA_B0) && !defined(ERA_B1)
+#error define one of ERA_A, ERA_B0, ERA_B1
 #endif
 #if defined(STOP_BARE) || defined(STOP_BH)
 #define STOP 1
@@ -86,13 +85,6 @@ inline notify() {
      notified = 1                            /* atomic_mb_set(&ctx->notified, true) */
   :: else -> skip
   fi
-#else
-  d_step { old = notified; notified = 1 };
-  if
-  :: old == 0 ->
-     if :: notify_me != 0 -> efd++ :: else -> skip fi
-  :: else -> skip
-  fi
 #endif
 }
 
@@ -125,15 +117,6 @@ inline aio_poll(blocking, gsource) {
   armed = blocking;
   if :: armed -> notify_me = notify_me + 2 :: else -> skip fi;   /* atomic_add: full barrier */
   tmo = (blocking && !BH_PENDING);  /* aio_compute_timeout after notify_me += 2 */
-#else
-  tmo = (blocking && !BH_PENDING);
-  armed = tmo;
-  if
-  :: armed ->
-     notify_me = notify_me + 2;
-     if :: notified -> tmo = 0 :: else -> skip fi
-  :: else -> skip
-  fi;
 #endif
 end_ppoll:
   d_step { (tmo == 0 || efd > 0) -> rev_efd = (efd > 0) };
@@ -158,11 +141,6 @@ end_ppoll:
   :: else -> skip
   fi;
   bh_poll()                                  /* the eventfd's io_read is a dummy */
-#else
-  if :: armed -> notify_me = notify_me - 2 :: else -> skip fi;
-  notified = 0;
-  bh_poll();
-  if :: rev_efd -> efd = 0 :: else -> skip fi
 #endif
 }
 
