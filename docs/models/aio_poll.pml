@@ -2,17 +2,24 @@
  * aio_poll.pml: the notify/poll protocol of aio-notify as implemented (DESIGN.md "The protocol",
  * QEMU 5.2-8.x "B4") with the COALESCED kick, and the SIGIO wake-up path beside the eventfd.
  *
- *   notify()           any thread (lib/aio: AioContext.notify, AioContextRef.notify, BhRef.schedule)
- *     if (Atomics.exchange(notified, 1) == 0)         only the 0 -> 1 notifier may kick
- *       if (Atomics.load(notify_me) != 0) kick()       kick = eventfd write (+ kill(SIGIO))
- *   poll(true)         home thread only
- *     timeout = computeTimeout()                       0 if a bottom half is pending
- *     if (timeout != 0) { notify_me += 2; if (notified) timeout = 0 }
- *     ppoll([eventfd, relay pipe], timeout)
- *     if (timeout was != 0) notify_me -= 2
- *     notifyAccept(): notified = 0
- *     run the bottom halves taken in one round
- *     fd handlers: read (clear) the eventfd / drain the relay pipe if ppoll reported them
+ *   bh.schedule()      any thread: BH word set, Atomics.add(BH_ENQUEUED, 1), notify()
+ *   notify()           any thread (lib/aio/notify.ts)
+ *     if (Atomics.exchange(NOTIFIED, 1) == 0)          only the 0 -> 1 notifier may kick
+ *       if (Atomics.load(NOTIFY_ME) != 0) kick()       kick = eventfd write (+ kill(SIGIO))
+ *   poll(true)         home thread only (lib/aio/context.ts, AioContext.poll)
+ *     timeout = computeTimeout()                       0 if a bottom half is enqueued
+ *     if (timeout != 0) { NOTIFY_ME += 2; if (NOTIFIED) timeout = 0 }
+ *     n = ppoll([eventfd, relay pipe, ...], timeout)   n < 0 (EINTR: the relay's SIGIO handler
+ *                                                      ran on this thread): read the eventfd now
+ *     drain the relay pipe if reported (not progress)
+ *     if (timeout was != 0) NOTIFY_ME -= 2
+ *     notifyAccept(): NOTIFIED = 0
+ *     read (clear) the eventfd if ppoll reported it
+ *     one bottom-half round: Atomics.exchange(BH_ENQUEUED, 0), run what it took
+ *
+ * lib/aio/notify.ts still has DESIGN.md's uncoalesced notify (PLAIN_KICK below): the coalesced
+ * kick is the change issue 5 asks to prove before it ships. Not modelled: timers (a finite
+ * timeout only makes the poller wake sooner), closing (KICKERS/CLOSED), eventfd overflow.
  *
  * Every step below is one Atomics operation (sequentially consistent) or one system call, so
  * Spin's interleaving semantics is the JavaScript memory model for these accesses: every
