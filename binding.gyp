@@ -10,7 +10,8 @@
         "native/ppoll.cc",
         "native/signals.cc",
         "native/relay.cc",
-        "native/relay_core.cc"
+        "native/relay_core.cc",
+        "native/env_fds.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

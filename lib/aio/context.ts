@@ -218,6 +218,43 @@ export class AioContext {
     return progress;
   }
 
+  /**
+   * @internal aio_ctx_prepare() for a loop attachment (QEMU's GSource): announce that this
+   * thread may sleep in its Node event loop, and return how long it may (ns, -1 forever).
+   */
+  attachPrepare(): number {
+    this.#checkOpen();
+    const w = this.#state.words;
+    // QEMU: notify_me |= 1; smp_mb(); then compute the timeout. Pairs with notify() as the
+    // += 2 in poll() does: bit 0 set by a seq_cst RMW before we read bottom halves and
+    // NOTIFIED, so a notify() we miss here sees the bit and writes the eventfd, which the
+    // loop watches (uv_poll). Checking NOTIFIED keeps a notify() sticky on this path too.
+    Atomics.or(w, W.NOTIFY_ME, 1);
+    if (Atomics.load(w, W.NOTIFIED) !== 0) return 0;
+    return this.#computeTimeout();
+  }
+
+  /**
+   * @internal aio_ctx_check(): the loop woke; clear bit 0 (after the wait, as QEMU's
+   * store_release) and let the caller run poll(false) to dispatch.
+   */
+  attachCheck(): void {
+    Atomics.and(this.#state.words, W.NOTIFY_ME, ~1);
+  }
+
+  /** @internal The poll set now: fd/events pairs (the context's own fds first) and a version that changes with it. */
+  attachFds(): { version: number; fds: number[]; events: number[] } {
+    this.#checkOpen();
+    const p = this.#handlers.pollSet(Atomics.load(this.#state.words, W.EXTERNAL_DISABLE_CNT) !== 0);
+    const fds: number[] = [];
+    const events: number[] = [];
+    for (let i = 0; i < p.length; i++) {
+      fds.push(p.fd(i));
+      events.push(p.events(i));
+    }
+    return { version: this.#handlers.version, fds, events };
+  }
+
   /** aio_notify(): see notify.ts. Any thread may do this through ref(). */
   notify(): void {
     this.#checkOpen();

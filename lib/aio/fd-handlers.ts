@@ -63,6 +63,8 @@ export class HandlerSet {
   #polled: Array<HandlerNode | null> = [];
   #dirty = true;
   #builtDisabled = false;
+  /** Bumped at every rebuild of the poll set. */
+  version = 0;
 
   constructor(state: SharedState, ownFds: number[]) {
     this.#state = state;
@@ -115,6 +117,7 @@ export class HandlerSet {
     }
     this.#dirty = false;
     this.#builtDisabled = externalDisabled;
+    this.version++;
     this.#publish(p);
   }
 

@@ -1,6 +1,17 @@
 // sys: the thin typed system-call layer over the addon. Arguments are checked here with
 // Node's error codes; failures of the calls themselves are Node-shaped system errors.
-export { eventfd, eventfdRead, eventfdWrite, EVENTFD_MAX, pipe2, read, write, close } from './fd';
+export {
+  eventfd,
+  eventfdRead,
+  eventfdWrite,
+  EVENTFD_MAX,
+  pipe2,
+  read,
+  write,
+  close,
+  closeOnThreadExit,
+  keepOnThreadExit,
+} from './fd';
 export type { EventfdOptions } from './fd';
 export {
   ppoll,

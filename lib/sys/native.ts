@@ -17,6 +17,8 @@ export interface NativeBinding {
   tgkill(tgid: number, tid: number, signo: number): void;
   sigmask(how: number, signals: number[]): number[];
   sigpending(): number[];
+  closeOnThreadExit(fd: number): void;
+  keepOnThreadExit(fd: number): void;
   relayOpen(signals: number[]): [id: number, fd: number];
   relayClose(id: number): boolean;
   relayCount(signo: number): number;
