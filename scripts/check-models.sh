@@ -44,6 +44,9 @@ CHECKS=(
   "qemu-order|aio_poll.pml|READ_AFTER_BHS|ok|ok|the eventfd read after the BH round (QEMU's order): also correct"
   "foreign-poll-bhs|aio_poll.pml|FOREIGN_POLL|ok|ok|poll(false) on another thread cannot lose a BH (read before round)"
   "foreign-poll-qemu-order|aio_poll.pml|FOREIGN_POLL READ_AFTER_BHS|lost|cycle|... but can in QEMU's order: it eats the kick"
+  "attach|aio_poll.pml|ATTACH NOTIFIERS=3|ok|ok|the context attached to a Node event loop (prepare/check)"
+  "attach-no-check-plain|aio_poll.pml|ATTACH BUG_ATTACH_NO_NOTIFIED_CHECK PLAIN_KICK NO_KICK_BOUND|ok|ok|attachPrepare without its NOTIFIED check: fine with plain notify"
+  "attach-no-check|aio_poll.pml|ATTACH BUG_ATTACH_NO_NOTIFIED_CHECK|lost|cycle|... lost with the coalesced kick: the check is required"
   "external|external.pml||ok|ok|disable/enable, kick on the last enable, device fd ready while disabled"
   "external-fdset-early|external.pml|FDSET_EARLY|ok|ok|the same with the fd set built before notify_me += 2"
   "enable-no-kick|external.pml|BUG_ENABLE_NO_KICK|lost|cycle|321d1dba8b: enable_external without aio_notify"
@@ -145,8 +148,8 @@ reach_check() {
 # Prints the counterexample of the last run in $dir, without the bookkeeping steps.
 show_trail() {
   local dir=$1 model=$2 defs=$3
-  (cd "$dir" && spin -o3 $defs -t -p -g "$model" 2>&1) \
-    | grep -Ev '^\s*$|^Starting |-o\[1..5\] option ignored|\[witness = |\[\(1\)\]|\[goto |\[break\]|^\s+[0-9]+:\s+proc\s+-\s+\(|Never claim moves' \
+  (cd "$dir" && spin $defs -t -p -g "$model" 2>&1) \
+    | grep -Ev '^\s*$|^Starting |\[witness = |\[\(1\)\]|\[goto |\[IF\]|\[\.\(goto\)\]|\[break\]|^\s+[0-9]+:\s+proc\s+-\s+\(|Never claim moves' \
     | sed "s/$model:[0-9]* (state [0-9]*)//; s/ <valid end state>//"
 }
 
@@ -161,11 +164,11 @@ run_check() {
   cp "$MODELS/$model" "$dir/liveness/"
   for d in $defs; do dflags="$dflags -D$d"; done
   t0=$(now)
-  # -o3: no statement merging, so the unreached listing names every unreached WITNESS.
+  # Safety: -o3 (no statement merging), so the unreached listing names every unreached WITNESS.
   # -O0: the verifiers run for well under a second; compiling pan.c is what takes time.
   if ! (cd "$dir/safety" && spin -o3 $dflags -DNO_LTL -a "$model" >spin.log 2>&1 \
         && gcc -O0 -w -DSAFETY -o pan pan.c >gcc.log 2>&1) \
-     || ! (cd "$dir/liveness" && spin -o3 $dflags -a "$model" >spin.log 2>&1 \
+     || ! (cd "$dir/liveness" && spin $dflags -a "$model" >spin.log 2>&1 \
         && gcc -O0 -w -DNFAIR=8 -o pan pan.c >gcc.log 2>&1); then
     { printf '%-24s %-13s %-38s %-12s %s\n' "$id" "$model" "${defs:--}" "$es/$el" "BUILD FAILED"
       cat "$dir"/*/spin.log "$dir"/*/gcc.log 2>/dev/null | head -n 20 | sed 's/^/    ! /'

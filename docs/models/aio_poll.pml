@@ -49,7 +49,14 @@
  *                        announced work it runs itself); with READ_AFTER_BHS it can: the steal of
  *                        QEMU b37548fcd1 / 21a03d17f2 (counterexample). Its real damage is to fd
  *                        set changes: external.pml BUG_FOREIGN_POLL.
+ *   ATTACH               the home thread sleeps in its Node event loop instead of ppoll:
+ *                        attachPrepare() (NOTIFY_ME |= 1; 0 if NOTIFIED; else computeTimeout()),
+ *                        the loop waits for the eventfd or the timeout, attachCheck()
+ *                        (NOTIFY_ME &= ~1), then poll(false)
  * Bug variants (each must yield a counterexample):
+ *   BUG_ATTACH_NO_NOTIFIED_CHECK  ATTACH without attachPrepare()'s NOTIFIED check: harmless with
+ *                        the plain notify, a lost wake-up with the coalesced kick (a notifier that
+ *                        finds a stale NOTIFIED set makes no system call)
  *   BUG_TEST_THEN_SET    coalescing by a plain load: if (!notified) { if (notify_me) kick };
  *                        notified = 1  (QEMU's BUG2 of docs/aio_notify_accept.promela, in B4)
  *   BUG_ACCEPT_EARLY     coalesced kick, but notifyAccept() (notified = 0) moved before the sleep
@@ -79,6 +86,11 @@ bit  lost_wakeup;  /* ghost: set by the monitor when the system is stuck with wo
 byte witness;       /* ghost, write-only, so Spin keeps it out of the state vector: WITNESS(n)
                      * marks a place every correct configuration must reach (check-models.sh) */
 #define WITNESS(n) witness = n
+#ifdef ATTACH
+#define SLEEP_WITNESS(n) skip          /* ATTACH: the home thread never sleeps in poll() */
+#else
+#define SLEEP_WITNESS(n) WITNESS(n)
+#endif
 
 #ifdef STOP_FLAG
 #define PENDING (stopping && !exited)
@@ -174,7 +186,7 @@ inline poll_once(blocking, foreign) {
   :: armed ->
      notify_me = notify_me + 2;              /* Atomics.add(NOTIFY_ME, 2) */
      if
-     :: notified -> tmo = 0; WITNESS(3)      /* Atomics.load(NOTIFIED): do not sleep */
+     :: notified -> tmo = 0; SLEEP_WITNESS(3) /* Atomics.load(NOTIFIED): do not sleep */
      :: else -> skip
      fi
   :: else -> skip
@@ -231,7 +243,7 @@ end_ppoll:
   :: else -> skip
   fi;
   if
-  :: armed && tmo && rev_efd -> WITNESS(4)   /* a sleep ended by the eventfd */
+  :: armed && tmo && rev_efd -> SLEEP_WITNESS(4) /* a sleep ended by the eventfd */
   :: else -> skip
   fi;
 #endif
@@ -242,6 +254,38 @@ end_ppoll:
   skip
 }
 
+#ifdef ATTACH
+/*
+ * One iteration of a context attached to its thread's Node event loop (QEMU's GSource):
+ * attachPrepare(), the loop's wait (uv_poll on the eventfd, a uv timer), attachCheck(), then
+ * poll(false) dispatches (lib/aio/context.ts).
+ */
+inline attach_once() {
+  notify_me = notify_me | 1;                 /* attachPrepare(): Atomics.or(NOTIFY_ME, 1) */
+#ifndef BUG_ATTACH_NO_NOTIFIED_CHECK
+  if
+  :: notified -> tmo = 0; WITNESS(9)         /* Atomics.load(NOTIFIED): return 0 */
+  :: else ->
+#endif
+     if                                      /* computeTimeout() */
+     :: enq == 0 -> tmo = 1
+     :: else -> tmo = 0
+     fi
+#ifndef BUG_ATTACH_NO_NOTIFIED_CHECK
+  fi
+#endif
+  ;
+end_loop_wait:
+  (tmo == 0 || efd > 0);                     /* the Node loop: the eventfd readable, or the timer */
+  if
+  :: tmo && efd > 0 -> WITNESS(10)           /* the loop woken by the eventfd */
+  :: else -> skip
+  fi;
+  notify_me = notify_me & 254;               /* attachCheck(): Atomics.and(NOTIFY_ME, ~1) */
+  poll_once(0, 0)                            /* poll(false) */
+}
+#endif
+
 active proctype poller() {
   bit tmo, armed, rev_efd, rev_pipe;
   do
@@ -251,7 +295,11 @@ active proctype poller() {
 #else
   :: true ->
 #endif
+#ifdef ATTACH
+     attach_once()
+#else
      poll_once(1, 0)
+#endif
   od;
 #ifdef STOP_FLAG
   exited = 1;
