@@ -159,6 +159,7 @@ run_check() {
   local id=$1 model=$2 defs=$3 es=$4 el=$5
   local dir=$WORK/$id dflags="" d t0 verdict=PASS gs gl states vac l n
   local notes=()
+  rm -rf "$dir"
   mkdir -p "$dir/safety" "$dir/liveness"
   cp "$MODELS/$model" "$dir/safety/"
   cp "$MODELS/$model" "$dir/liveness/"
