@@ -11,7 +11,8 @@
         "native/signals.cc",
         "native/relay.cc",
         "native/relay_core.cc",
-        "native/env_fds.cc"
+        "native/env_fds.cc",
+        "native/epoll.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   aio::InitSignals(env, exports);
   aio::InitRelay(env, exports);
   aio::InitEnvFds(env, exports);
+  aio::InitEpoll(env, exports);
   return exports;
 }
 

@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <signal.h>
 
-#include <cmath>
 #include <cstdint>
 
 #include "args.h"
@@ -32,10 +31,19 @@ Napi::Value Ppoll(const Napi::CallbackInfo& info) {
   struct timespec ts;
   struct timespec* tsp = nullptr;
   if (timeout_ns >= 0) {
-    double sec = std::floor(timeout_ns / 1e9);
     // Clamp like QEMU's qemu_poll_ns: anything past INT32_MAX seconds is "a long time".
-    ts.tv_sec = sec > INT32_MAX ? INT32_MAX : static_cast<time_t>(sec);
-    ts.tv_nsec = static_cast<long>(timeout_ns - sec * 1e9);
+    // The split is done in integers: a bigint timeout can be far past 2^53, where
+    // timeout_ns - floor(timeout_ns / 1e9) * 1e9 in doubles falls outside [0, 1e9) and
+    // the kernel rejects the timespec with EINVAL.
+    constexpr double kMaxNs = static_cast<double>(INT32_MAX) * 1e9;
+    if (timeout_ns >= kMaxNs) {
+      ts.tv_sec = INT32_MAX;
+      ts.tv_nsec = 0;
+    } else {
+      uint64_t ns = static_cast<uint64_t>(timeout_ns);
+      ts.tv_sec = static_cast<time_t>(ns / 1000000000u);
+      ts.tv_nsec = static_cast<long>(ns % 1000000000u);
+    }
     tsp = &ts;
   }
   sigset_t mask;

@@ -40,6 +40,18 @@ export {
   SIGRTMAX,
 } from './signals';
 export type { SigmaskHow } from './signals';
+export {
+  epollCreate,
+  epollCtl,
+  epollWait,
+  EPOLL_CTL_ADD,
+  EPOLL_CTL_MOD,
+  EPOLL_CTL_DEL,
+  EPOLLIN,
+  EPOLLOUT,
+  EPOLLERR,
+  EPOLLHUP,
+} from './epoll';
 export { openSignalRelay, relaySubscribers, SignalRelay, RELAY_RECORD_SIZE } from './relay';
 export type { SignalRecord } from './relay';
 export type { SignalLike } from '../validate';
