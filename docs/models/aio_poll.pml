@@ -17,9 +17,10 @@
  *     read (clear) the eventfd if ppoll reported it
  *     one bottom-half round: Atomics.exchange(BH_ENQUEUED, 0), run what it took
  *
- * lib/aio/notify.ts still has DESIGN.md's uncoalesced notify (PLAIN_KICK below): the coalesced
- * kick is the change issue 5 asks to prove before it ships. Not modelled: timers (a finite
- * timeout only makes the poller wake sooner), closing (KICKERS/CLOSED), eventfd overflow.
+ * lib/aio/notify.ts has the coalesced kick since issue 5 (before: DESIGN.md's uncoalesced notify,
+ * PLAIN_KICK below). The wait is ppoll or, with many handlers, epoll (fd-handlers.ts wait()): the
+ * same level-triggered readiness. Not modelled: timers (a finite timeout only makes the poller
+ * wake sooner), closing (KICKERS/CLOSED), eventfd overflow.
  *
  * Every step below is one Atomics operation (sequentially consistent) or one system call, so
  * Spin's interleaving semantics is the JavaScript memory model for these accesses: every
