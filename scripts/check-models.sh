@@ -254,6 +254,8 @@ if [ -n "$TRAIL" ]; then
 fi
 
 echo
-log "${#IDS[@]} checks: $PASSED as expected ($NPROOF proofs, $NCEX counterexamples found), $FAILED failed, in $(secs "$T_ALL" "$(now)")s (spin $(spin -V | awk '{ print $3 }'), $JOBS jobs)"
+times >"$WORK/times"   # the builtin, in this shell: the second line is every finished child's CPU
+CPU=$(tail -n1 "$WORK/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } printf "%.0f", t }')
+log "${#IDS[@]} checks: $PASSED as expected ($NPROOF proofs, $NCEX counterexamples found), $FAILED failed, in $(secs "$T_ALL" "$(now)")s, ${CPU}s CPU (spin $(spin -V | awk '{ print $3 }'), $JOBS jobs)"
 [ -z "$KEEP" ] || log "verifiers, logs and trails kept in $WORK"
 [ "$FAILED" -eq 0 ]
