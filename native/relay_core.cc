@@ -27,6 +27,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -122,9 +123,12 @@ void* RelayThread(void* arg) {
   sigaddset(&set, signo);
   for (;;) {
     siginfo_t si;
-    // sigwaitinfo reports failure as -1 with errno (sigwait instead returns the error
-    // number: QEMU's compatfd read errno after sigwait, a bug we do not copy).
-    if (sigwaitinfo(&set, &si) < 0) {
+    // rt_sigtimedwait (what sigwaitinfo wraps) reports failure as -1 with errno (sigwait
+    // instead returns the error number: QEMU's compatfd read errno after sigwait, a bug
+    // we do not copy). The raw system call, not glibc's sigwaitinfo: glibc rewrites
+    // si_code SI_TKILL into SI_USER, and the record must say what signalfd and the
+    // handler road say, SI_TKILL for tgkill/pthread_kill.
+    if (syscall(SYS_rt_sigtimedwait, &set, &si, nullptr, _NSIG / 8) < 0) {
       if (errno == EINTR) continue;
       return nullptr;
     }

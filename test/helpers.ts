@@ -404,6 +404,7 @@ export class TestWorker<R = any> {
   #waiters: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
   #ended: Error | null = null;
   #exited = false;
+  #settled = false;
 
   constructor(code: WorkerCode, data?: unknown, options: WorkerOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? WAIT_MS;
@@ -427,9 +428,11 @@ export class TestWorker<R = any> {
     this.worker.on('message', (m: { kind: string; value?: unknown; error?: WorkerError }) => {
       if (m.kind === 'message') this.#deliver(m.value);
       else if (m.kind === 'result') {
+        this.#settled = true;
         settle.resolve(m.value as R);
         this.#end(new Error('the worker finished before sending this message'));
       } else if (m.kind === 'error') {
+        this.#settled = true;
         const error = reviveError(m.error!);
         settle.reject(error);
         this.#end(error);
@@ -444,6 +447,11 @@ export class TestWorker<R = any> {
       settle.reject(e);
       this.#end(e);
     });
+  }
+
+  /** Whether the body has returned or thrown (its result message has arrived). */
+  get settled(): boolean {
+    return this.#settled;
   }
 
   /** Whether the thread has stopped (its 'exit' event has fired). */
