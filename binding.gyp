@@ -10,6 +10,7 @@
         "native/ppoll.cc",
         "native/signals.cc",
         "native/relay.cc",
+        "native/relay_core.cc",
         "native/env_fds.cc",
         "native/epoll.cc"
       ],
