@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 
 #include "args.h"
