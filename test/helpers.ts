@@ -19,7 +19,7 @@ export const LIB_PATH = path.resolve(__dirname, '..', 'lib');
 export const TEST_TIMEOUT = 120_000;
 
 /** Default patience of waitFor, workers and children: long, never a latency assertion. */
-export const WAIT_MS = 30_000;
+export const WAIT_MS = 60_000;
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -22,7 +22,7 @@ describe('the addon in 8 workers at once', () => {
     const body = ({ sys, data }: WorkerContext<BarrierData & { rounds: number }>) => {
       // Everyone starts together, to run the system calls truly side by side.
       Atomics.add(data.barrier, 0, 1);
-      Atomics.wait(data.barrier, 1, 0, 60_000);
+      Atomics.wait(data.barrier, 1, 0, 300_000);
       const efd = sys.eventfd();
       const sem = sys.eventfd(0, { semaphore: true });
       const [r, w] = sys.pipe2();
@@ -57,7 +57,7 @@ describe('the addon in 8 workers at once', () => {
     const rounds = 200;
     const workers = Array.from({ length: WORKERS }, () => startWorker(body, { barrier, rounds }));
     try {
-      await waitFor(() => Atomics.load(barrier, 0) === WORKERS, { what: 'all workers at the barrier' });
+      await waitFor(() => Atomics.load(barrier, 0) === WORKERS, { timeoutMs: DONE_MS, what: 'all workers at the barrier' });
       Atomics.store(barrier, 1, 1);
       Atomics.notify(barrier, 1);
       const results = await Promise.all(workers.map((w) => w.done(DONE_MS)));
