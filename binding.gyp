@@ -9,7 +9,8 @@
         "native/fdio.cc",
         "native/ppoll.cc",
         "native/signals.cc",
-        "native/relay.cc"
+        "native/relay.cc",
+        "native/loop_attach.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

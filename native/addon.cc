@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   aio::InitPpoll(env, exports);
   aio::InitSignals(env, exports);
   aio::InitRelay(env, exports);
+  aio::InitLoopAttach(env, exports);
   return exports;
 }
 

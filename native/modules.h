@@ -8,5 +8,6 @@ void InitFdio(Napi::Env env, Napi::Object exports);
 void InitPpoll(Napi::Env env, Napi::Object exports);
 void InitSignals(Napi::Env env, Napi::Object exports);
 void InitRelay(Napi::Env env, Napi::Object exports);
+void InitLoopAttach(Napi::Env env, Napi::Object exports);
 
 }  // namespace aio
