@@ -12,7 +12,8 @@
         "native/relay.cc",
         "native/relay_core.cc",
         "native/env_fds.cc",
-        "native/epoll.cc"
+        "native/epoll.cc",
+        "native/loop_attach.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -3,6 +3,7 @@ export * as sys from './sys';
 export { EventNotifier } from './aio/event-notifier';
 export { AioContext } from './aio/context';
 export type { AioContextOptions } from './aio/context';
+export type { Attachment } from './aio/attach';
 export { AioContextRef } from './aio/context-ref';
 export type { AioContextRefData } from './aio/context-ref';
 export { Bh, BhRef } from './aio/bottom-half';

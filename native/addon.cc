@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   aio::InitRelay(env, exports);
   aio::InitEnvFds(env, exports);
   aio::InitEpoll(env, exports);
+  aio::InitLoopAttach(env, exports);
   return exports;
 }
 

@@ -10,5 +10,6 @@ void InitSignals(Napi::Env env, Napi::Object exports);
 void InitRelay(Napi::Env env, Napi::Object exports);
 void InitEnvFds(Napi::Env env, Napi::Object exports);
 void InitEpoll(Napi::Env env, Napi::Object exports);
+void InitLoopAttach(Napi::Env env, Napi::Object exports);
 
 }  // namespace aio

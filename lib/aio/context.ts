@@ -3,8 +3,9 @@
 // object itself cannot leave it); notify(), bottom halves through BhRef, and external
 // enable/disable work from any thread through AioContextRef.
 import { gettid, getpid, openSignalRelay, SignalRelay } from '../sys';
-import { closedError, outOfRange } from '../errors';
+import { closedError, invalidState, outOfRange } from '../errors';
 import { validateBoolean, validateOptions } from '../validate';
+import { Attachment } from './attach';
 import { Bh, BH_DELETED, BH_IDLE, BH_ONESHOT, BH_SCHEDULED, BhTable } from './bottom-half';
 import { AioContextRef } from './context-ref';
 import { EventNotifier } from './event-notifier';
@@ -51,6 +52,7 @@ export class AioContext {
   readonly #timers: TimerList;
   readonly #handlers: HandlerSet;
   readonly #slices: Slice[] = [];
+  #attachment: Attachment | null = null;
   #closed = false;
 
   constructor(options?: AioContextOptions) {
@@ -271,6 +273,18 @@ export class AioContext {
     return { version: this.#handlers.version, fds, events };
   }
 
+  /**
+   * Runs this context from the thread's Node event loop without blocking it (QEMU's
+   * GSource): bottom halves, fd handlers and timers are dispatched as they become due.
+   * One attachment at a time; it keeps the loop alive until unref() or detach().
+   */
+  attach(): Attachment {
+    this.#checkOpen();
+    if (this.#attachment?.attached) throw invalidState('the AioContext is already attached; detach() it first');
+    this.#attachment = new Attachment(this);
+    return this.#attachment;
+  }
+
   /** aio_notify(): see notify.ts. Any thread may do this through ref(). */
   notify(): void {
     this.#checkOpen();
@@ -363,6 +377,7 @@ export class AioContext {
   /** Releases the eventfd and the relay; later use throws ERR_AIO_CLOSED. Idempotent. */
   close(): void {
     if (this.#closed) return;
+    this.#attachment?.detach(); // the loop stops watching our fds before they close
     this.#closed = true;
     closeShared(this.#state); // no kick can be writing the eventfd after this
     this.#handlers.close();

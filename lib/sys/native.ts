@@ -29,6 +29,11 @@ export interface NativeBinding {
   relayClose(id: number): boolean;
   relayCount(signo: number): number;
   readonly RELAY_RECORD_SIZE: number;
+  /** Loop attachment (loop_attach.cc): prepare() returns a timeout in ns (-1 infinite). */
+  attachOpen(resource: object, prepare: () => number, check: () => void): number;
+  attachSetFds(id: number, fds: number[], events: number[]): void;
+  attachRef(id: number, ref: boolean): void;
+  attachClose(id: number): void;
   readonly fdConstants: Readonly<Record<'EFD_NONBLOCK' | 'EFD_CLOEXEC' | 'EFD_SEMAPHORE' | 'O_NONBLOCK' | 'O_CLOEXEC', number>>;
   readonly pollConstants: Readonly<
     Record<'POLLIN' | 'POLLPRI' | 'POLLOUT' | 'POLLERR' | 'POLLHUP' | 'POLLNVAL' | 'POLLRDHUP', number>

@@ -1,0 +1,80 @@
+// Attachment: an AioContext run by its thread's own Node event loop, without blocking it
+// (QEMU's AioContext GSource). native/loop_attach.cc drives it from libuv handles:
+//   uv_prepare -> prepare(): aio_ctx_prepare (NOTIFY_ME bit 0 set, then the timeout) and
+//                 the fd set for the loop's uv_polls
+//   uv_check   -> check():   aio_ctx_check (bit 0 cleared after the wait), then poll(false)
+// The ordering argument is at the top of loop_attach.cc.
+import { native } from '../sys/native';
+import type { AioContext } from './context';
+
+export class Attachment {
+  readonly #ctx: AioContext;
+  /** The native attachment; 0 once detached. */
+  #id: number;
+  /** The version of the poll set the loop watches (-1: none yet). */
+  #version = -1;
+
+  /** @internal use ctx.attach() */
+  constructor(ctx: AioContext) {
+    this.#ctx = ctx;
+    this.#id = native.attachOpen(
+      this,
+      () => this.#prepare(),
+      () => this.#check(),
+    );
+  }
+
+  #prepare(): number {
+    const timeout = this.#ctx.attachPrepare();
+    // After bit 0 is set, like poll() reads the external count after NOTIFY_ME += 2: an
+    // enableExternal() whose new count we miss kicks the eventfd, and the next round
+    // rebuilds the set.
+    this.#sync();
+    return timeout;
+  }
+
+  #check(): void {
+    this.#ctx.attachCheck();
+    this.#ctx.poll(false);
+    // A callback may have detached us (or closed the context).
+    if (this.#id !== 0) this.#sync();
+  }
+
+  /**
+   * Hands the loop the current poll set if it changed. Also called right after dispatch,
+   * so that the fd of a handler removed there (which its owner may now close, and the
+   * kernel reuse) leaves the loop's epoll set in the same round.
+   */
+  #sync(): void {
+    const set = this.#ctx.attachFds();
+    if (set.version === this.#version) return;
+    this.#version = set.version; // first: a set the loop rejects is reported once, not every round
+    native.attachSetFds(this.#id, set.fds, set.events);
+  }
+
+  /** Keeps the thread's event loop (the process, the worker) alive while attached: the default. */
+  ref(): this {
+    if (this.#id !== 0) native.attachRef(this.#id, true);
+    return this;
+  }
+
+  /** Lets the thread's event loop end while attached, as timer.unref() does. */
+  unref(): this {
+    if (this.#id !== 0) native.attachRef(this.#id, false);
+    return this;
+  }
+
+  /** Stops running the context from the event loop. Idempotent; ctx.close() does it too. */
+  detach(): void {
+    if (this.#id === 0) return;
+    native.attachClose(this.#id);
+    this.#id = 0;
+    // Detached between prepare and check (from an I/O callback, say), bit 0 would stay
+    // set: nothing sleeps on the context's behalf any more, so clear it.
+    this.#ctx.attachCheck();
+  }
+
+  get attached(): boolean {
+    return this.#id !== 0;
+  }
+}
