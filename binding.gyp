@@ -9,7 +9,13 @@
         "native/fdio.cc",
         "native/ppoll.cc",
         "native/signals.cc",
-        "native/relay.cc"
+        "native/relay.cc",
+        "native/harness-util.cc",
+        "native/harness.cc",
+        "native/litmus.cc",
+        "native/protocol.cc",
+        "native/pidfd.cc",
+        "native/beacon.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

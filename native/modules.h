@@ -8,5 +8,10 @@ void InitFdio(Napi::Env env, Napi::Object exports);
 void InitPpoll(Napi::Env env, Napi::Object exports);
 void InitSignals(Napi::Env env, Napi::Object exports);
 void InitRelay(Napi::Env env, Napi::Object exports);
+void InitHarness(Napi::Env env, Napi::Object exports);
+void InitLitmus(Napi::Env env, Napi::Object exports);
+void InitProtocol(Napi::Env env, Napi::Object exports);
+void InitPidfd(Napi::Env env, Napi::Object exports);
+void InitBeacon(Napi::Env env, Napi::Object exports);
 
 }  // namespace aio
