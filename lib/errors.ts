@@ -74,6 +74,11 @@ export function closedError(what: string): Error {
   return withCode(new Error(`${what} is closed`), 'ERR_AIO_CLOSED');
 }
 
+/** An operation not allowed in the object's current state (Node's ERR_INVALID_STATE). */
+export function invalidState(what: string): Error {
+  return withCode(new Error(`Invalid state: ${what}`), 'ERR_INVALID_STATE');
+}
+
 /** A system error as Node reports one: `EBADF: bad file descriptor, close`. `errno` > 0. */
 export function errnoException(errno: number, syscall: string): NodeJS.ErrnoException {
   const uv = -Math.abs(errno);

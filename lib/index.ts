@@ -1,2 +1,14 @@
 // aio-notify: QEMU's AioContext wake-up machinery for Node.js on Linux.
 export * as sys from './sys';
+export { EventNotifier } from './aio/event-notifier';
+export { AioContext } from './aio/context';
+export type { AioContextOptions } from './aio/context';
+export { AioContextRef } from './aio/context-ref';
+export type { AioContextRefData } from './aio/context-ref';
+export { Bh, BhRef } from './aio/bottom-half';
+export type { BhRefData } from './aio/bottom-half';
+export { Timer } from './aio/timers';
+export type { FdHandler } from './aio/fd-handlers';
+export type { AioStats } from './aio/notify';
+export { IOThread } from './aio/iothread';
+export type { IOThreadOptions } from './aio/iothread';

@@ -230,7 +230,7 @@ cross_build() {
   # nodedir as an environment variable: the machine's ~/.npmrc (nodedir=/usr) overrides --nodedir.
   (cd "$STAGE" && env CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ LINK=aarch64-linux-gnu-g++ \
       AR=aarch64-linux-gnu-ar npm_config_nodedir="$ARM/package" \
-      timeout "${ARM64_BUILD_TIMEOUT:-900}" node "$gyp" rebuild --arch=arm64 --jobs=max) \
+      timeout "${ARM64_BUILD_TIMEOUT:-900}" node "$gyp" rebuild --arch=arm64 --jobs=max --loglevel=warn) \
     || die "cross-build of the addon failed"
   addon=$(find "$STAGE/build/Release" -maxdepth 1 -name '*.node' | head -n1)
   [ -n "$addon" ] || die "the cross-build produced no .node file"

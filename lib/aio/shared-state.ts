@@ -30,8 +30,10 @@ export const W = {
   SIGIO_KICK: 9,
   /** Entries in the polled fd set (may exceed WATCHED_MAX; only that many are published). */
   WATCHED_COUNT: 10,
-  /** Test-only replay switch: 1 suppresses the eventfd write in notify() (see test/replays). */
-  SUPPRESS_EVENTFD_KICK: 11,
+  /** Kicks under way in any thread: close() waits for 0 before it closes the eventfd. */
+  KICKERS: 11,
+  /** The process id, for the SIGIO kick (kill(getpid(), SIGIO)). */
+  PID: 12,
 
   // Stats: monotonically increasing counters (uint32, wrapping; read with >>> 0).
   NOTIFIES: 16,

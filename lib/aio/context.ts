@@ -1,0 +1,321 @@
+// AioContext: QEMU's event loop (util/async.c, util/aio-posix.c, 5.2-8.0) over eventfd and
+// ppoll. poll() runs on the home thread only (the thread that created the context: the
+// object itself cannot leave it); notify(), bottom halves through BhRef, and external
+// enable/disable work from any thread through AioContextRef.
+import { gettid, getpid, openSignalRelay, PollFdArray, ppoll, POLLIN, SignalRelay } from '../sys';
+import { closedError, outOfRange } from '../errors';
+import { validateBoolean, validateOptions } from '../validate';
+import { Bh, BH_DELETED, BH_IDLE, BH_ONESHOT, BH_SCHEDULED, BhTable } from './bottom-half';
+import { AioContextRef } from './context-ref';
+import { EventNotifier } from './event-notifier';
+import { FdHandler, HandlerNode, HandlerSet, makeNode, READ_EVENTS, WRITE_EVENTS } from './fd-handlers';
+import { AioStats, closeShared, disableExternal, enableExternal, notify, readStats } from './notify';
+import { SharedState, T, W } from './shared-state';
+import { clockNs, Timer, TimerList } from './timers';
+
+export interface AioContextOptions {
+  /** Double every eventfd kick with kill(getpid(), SIGIO); 'auto' (default): on arm64. */
+  sigioKick?: boolean | 'auto';
+  name?: string;
+}
+
+/** Bottom halves taken for a round and not yet run (QEMU's BHListSlice). */
+interface Slice {
+  bhs: Bh[];
+  next: number;
+}
+
+/** The nearer of two timeouts in ns, -1 meaning infinite (qemu_soonest_timeout). */
+function soonest(a: number, b: number): number {
+  if (a < 0) return b;
+  if (b < 0) return a;
+  return Math.min(a, b);
+}
+
+export function resolveSigioKick(value: unknown): boolean {
+  if (value === undefined || value === 'auto') return process.arch === 'arm64';
+  if (typeof value !== 'boolean') throw outOfRange('options.sigioKick', "true, false or 'auto'", value);
+  return value;
+}
+
+export class AioContext {
+  readonly name: string;
+  readonly #state: SharedState;
+  readonly #notifier: EventNotifier;
+  readonly #relay: SignalRelay | null;
+  readonly #bhs: BhTable;
+  readonly #timers: TimerList;
+  readonly #handlers: HandlerSet;
+  readonly #slices: Slice[] = [];
+  #closed = false;
+
+  constructor(options?: AioContextOptions) {
+    const o = validateOptions<AioContextOptions>(options);
+    const sigio = resolveSigioKick(o.sigioKick);
+    this.name = o.name === undefined ? 'aio-context' : String(o.name);
+    this.#state = new SharedState();
+    this.#notifier = new EventNotifier(false);
+    try {
+      this.#relay = sigio ? openSignalRelay(['SIGIO']) : null;
+    } catch (err) {
+      this.#notifier.close();
+      throw err;
+    }
+    const w = this.#state.words;
+    Atomics.store(w, W.EVENTFD, this.#notifier.fd);
+    Atomics.store(w, W.RELAY_FD, this.#relay ? this.#relay.fd : -1);
+    Atomics.store(w, W.SIGIO_KICK, sigio ? 1 : 0);
+    Atomics.store(w, W.PID, getpid());
+    Atomics.store(w, W.HOME_TID, gettid());
+    this.#bhs = new BhTable(this.#state);
+    this.#timers = new TimerList(() => notify(this.#state));
+    const own = [this.#notifier.fd];
+    if (this.#relay) own.push(this.#relay.fd);
+    this.#handlers = new HandlerSet(this.#state, own);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw closedError('AioContext');
+  }
+
+  /**
+   * aio_poll(): waits (if `blocking` and nothing is due) for an fd, a bottom half, a timer
+   * or a notify(), then runs one round: bottom halves, ready fd handlers, expired timers.
+   * Returns true if that made progress (a non-idle bottom half, a handler or a timer ran;
+   * a notify() alone is not progress). Home thread only; nested calls from callbacks work.
+   */
+  poll(blocking: boolean): boolean {
+    this.#checkOpen();
+    validateBoolean(blocking, 'blocking');
+    const w = this.#state.words;
+    Atomics.add(w, W.POLLS, 1);
+
+    let timeout = blocking ? this.#computeTimeout() : 0;
+    const useNotifyMe = timeout !== 0;
+    if (useNotifyMe) {
+      // QEMU: notify_me += 2; smp_mb(); if (notified) timeout = 0.
+      // Pairs with notify(): it stores NOTIFIED, then loads NOTIFY_ME. We add to NOTIFY_ME,
+      // then load NOTIFIED. Atomics.add and Atomics.load are both sequentially consistent
+      // (on arm64 an acquire load is never hoisted above an earlier release RMW, unlike the
+      // relaxed loads of QEMU's 2020 bug), so one of us sees the other: either we skip the
+      // sleep or notify() writes the eventfd we are about to poll.
+      Atomics.add(w, W.NOTIFY_ME, 2);
+      if (Atomics.load(w, W.NOTIFIED) !== 0) timeout = 0;
+    }
+    // Read after NOTIFY_ME: enableExternal() lowers the count before its notify(), so a
+    // poller that still builds the old set is either kicked or sees NOTIFIED.
+    const externalDisabled = Atomics.load(w, W.EXTERNAL_DISABLE_CNT) !== 0;
+    const pollfds = this.#handlers.pollSet(externalDisabled);
+
+    if (timeout !== 0) this.#beginSleep(timeout);
+    const n = ppoll(pollfds, timeout);
+    let notifierReady = n > 0 && (pollfds.revents(0) & POLLIN) !== 0;
+    if (this.#relay && n !== 0 && (n < 0 || pollfds.revents(1) !== 0)) {
+      // The relay pipe (or EINTR: our SIGIO handler may have run on this very thread).
+      // Draining it is not progress. A sleep it ended while the eventfd was silent and a
+      // notification was owed is a rescue: the eventfd path failed, the signal saved it.
+      if (n < 0) notifierReady = this.#notifier.testAndClear();
+      if (this.#relay.drain() && timeout !== 0 && !notifierReady && Atomics.load(w, W.NOTIFIED) !== 0) {
+        Atomics.add(w, W.RESCUES, 1);
+      }
+    }
+    if (timeout !== 0) this.#endSleep();
+    // QEMU: store_release(notify_me - 2), "finish the poll before clearing the flag".
+    if (useNotifyMe) Atomics.sub(w, W.NOTIFY_ME, 2);
+    this.notifyAccept();
+    // aio_context_notifier_cb: the eventfd is cleared by its handler; never progress.
+    if (notifierReady) this.#notifier.testAndClear();
+
+    const ready = n > 0 ? this.#readyHandlers(pollfds) : null;
+    let progress = this.#bhPoll();
+    if (ready) progress = this.#dispatch(ready) || progress;
+    progress = this.#timers.run(() => Atomics.add(w, W.TIMER_RUNS, 1)) || progress;
+    return progress;
+  }
+
+  #beginSleep(timeout: number): void {
+    const s = this.#state;
+    Atomics.add(s.words, W.SLEEPS, 1);
+    Atomics.store(s.times, T.TIMEOUT_NS, BigInt(timeout));
+    Atomics.store(s.times, T.SLEEP_START_NS, clockNs());
+    Atomics.store(s.words, W.POLLING, 1);
+  }
+
+  #endSleep(): void {
+    Atomics.store(this.#state.words, W.POLLING, 0);
+    Atomics.store(this.#state.times, T.SLEEP_START_NS, 0n);
+  }
+
+  /** aio_compute_timeout(): 0 if a bottom half is scheduled, else the nearest timer. */
+  #computeTimeout(): number {
+    const pending = this.#slices.length === 0 ? [] : this.#slices.flatMap((s) => s.bhs.slice(s.next));
+    const bh = this.#bhs.timeoutNs(pending);
+    if (bh === 0) return 0;
+    return soonest(bh, this.#timers.timeoutNs());
+  }
+
+  /** The handlers this ppoll found ready, with their revents (before any callback runs). */
+  #readyHandlers(pollfds: PollFdArray): HandlerNode[] {
+    const ready: HandlerNode[] = [];
+    for (let i = this.#handlers.ownCount; i < pollfds.length; i++) {
+      const revents = pollfds.revents(i);
+      if (revents === 0) continue;
+      const node = this.#handlers.nodeAt(i);
+      node.revents = revents;
+      ready.push(node);
+    }
+    return ready;
+  }
+
+  /**
+   * aio_bh_poll(): takes the bottom halves enqueued so far as a new slice and runs every
+   * slice in order; those scheduled meanwhile wait for the next round. A nested poll()
+   * continues the outer slices, as QEMU's does, and dequeue() makes each run happen once.
+   */
+  #bhPoll(): boolean {
+    const taken = this.#bhs.takeEnqueued();
+    if (taken.length > 0) this.#slices.push({ bhs: taken, next: 0 });
+    let progress = false;
+    while (this.#slices.length > 0) {
+      const slice = this.#slices[0];
+      if (slice.next === slice.bhs.length) {
+        this.#slices.shift();
+        continue;
+      }
+      const bh = slice.bhs[slice.next++];
+      const flags = this.#bhs.dequeue(bh);
+      if (flags === 0) continue;
+      if (flags & (BH_DELETED | BH_ONESHOT)) this.#bhs.free(bh);
+      if ((flags & (BH_SCHEDULED | BH_DELETED)) === BH_SCHEDULED) {
+        if (!(flags & BH_IDLE)) progress = true;
+        Atomics.add(this.#state.words, W.BH_RUNS, 1);
+        bh.run();
+      }
+    }
+    return progress;
+  }
+
+  /** aio_dispatch_ready_handlers(): each readiness runs its handler at most once. */
+  #dispatch(ready: HandlerNode[]): boolean {
+    const w = this.#state.words;
+    let progress = false;
+    for (const node of ready) {
+      const revents = node.revents;
+      node.revents = 0;
+      if (revents === 0 || node.deleted) continue;
+      if (node.external && Atomics.load(w, W.EXTERNAL_DISABLE_CNT) !== 0) continue;
+      if (revents & READ_EVENTS && node.read) {
+        Atomics.add(w, W.HANDLER_RUNS, 1);
+        progress = true;
+        node.read(node.fd);
+      }
+      if (revents & WRITE_EVENTS && node.write && !node.deleted) {
+        Atomics.add(w, W.HANDLER_RUNS, 1);
+        progress = true;
+        node.write(node.fd);
+      }
+    }
+    return progress;
+  }
+
+  /** aio_notify(): see notify.ts. Any thread may do this through ref(). */
+  notify(): void {
+    this.#checkOpen();
+    notify(this.#state);
+  }
+
+  /** aio_notify_accept(): consume notifications before running what they announced. */
+  notifyAccept(): void {
+    this.#checkOpen();
+    // QEMU: notified = false; smp_mb(). The seq_cst store orders the clear before this
+    // round's reads of bottom-half flags and handler state; pairs with the NOTIFIED store
+    // in notify(): a notify() whose writes we might miss sets NOTIFIED again after this.
+    Atomics.store(this.#state.words, W.NOTIFIED, 0);
+  }
+
+  /** aio_set_fd_handler(): install, replace or (null, or no callbacks) remove; notifies. */
+  setFdHandler(fd: number, handler: FdHandler | null): void {
+    this.#checkOpen();
+    this.#handlers.set(fd, makeNode(fd, handler));
+    notify(this.#state); // a sleeping poll must re-read its fd set
+  }
+
+  /** aio_set_event_notifier(): `read` runs with the notifier when it is set; null removes. */
+  setEventNotifier(
+    notifier: EventNotifier,
+    read: ((notifier: EventNotifier) => void) | null,
+    options?: { external?: boolean },
+  ): void {
+    if (!(notifier instanceof EventNotifier)) {
+      throw new TypeError('The "notifier" argument must be an instance of EventNotifier');
+    }
+    const o = validateOptions<{ external?: boolean }>(options);
+    if (read !== null && typeof read !== 'function') {
+      throw new TypeError('The "read" argument must be of type function or null');
+    }
+    this.setFdHandler(notifier.fd, read ? { read: () => read(notifier), external: o.external } : null);
+  }
+
+  /** aio_bh_new(). */
+  bhNew(cb: () => void): Bh {
+    this.#checkOpen();
+    return this.#bhs.create(cb);
+  }
+
+  /** aio_bh_schedule_oneshot(): runs `cb` once in the next round. */
+  bhScheduleOneshot(cb: () => void): void {
+    this.#checkOpen();
+    this.#bhs.create(cb, BH_ONESHOT).schedule();
+  }
+
+  /** A timer on clockNs(). */
+  timerNew(cb: () => void): Timer {
+    this.#checkOpen();
+    return this.#timers.create(cb);
+  }
+
+  /** The clock timers use: CLOCK_MONOTONIC in ns (QEMU_CLOCK_REALTIME). */
+  clockNs(): bigint {
+    return clockNs();
+  }
+
+  disableExternal(): void {
+    this.#checkOpen();
+    disableExternal(this.#state);
+  }
+
+  enableExternal(): void {
+    this.#checkOpen();
+    enableExternal(this.#state);
+  }
+
+  get externalDisabled(): boolean {
+    return Atomics.load(this.#state.words, W.EXTERNAL_DISABLE_CNT) > 0;
+  }
+
+  /** A handle for other threads (structured-cloneable). */
+  ref(): AioContextRef {
+    this.#checkOpen();
+    return new AioContextRef({ kind: 'AioContextRef', sab: this.#state.sab, name: this.name });
+  }
+
+  get stats(): AioStats {
+    return readStats(this.#state);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Releases the eventfd and the relay; later use throws ERR_AIO_CLOSED. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeShared(this.#state); // no kick can be writing the eventfd after this
+    this.#handlers.clear();
+    this.#timers.clear();
+    this.#slices.length = 0;
+    this.#relay?.close();
+    this.#notifier.close();
+  }
+}

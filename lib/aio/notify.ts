@@ -1,0 +1,136 @@
+// The operations of a context that any thread may perform through its shared memory:
+// notify() (QEMU's aio_notify), external-client disable/enable, and the stats snapshot.
+// AioContext (home thread) and AioContextRef (any thread) both call these, so there is
+// one implementation of each barrier.
+import { eventfdWrite, kill } from '../sys';
+import { closedError, invalidState } from '../errors';
+import { SharedState, T, W } from './shared-state';
+
+export function throwIfClosed(state: SharedState, what: string): void {
+  if (Atomics.load(state.words, W.CLOSED) !== 0) throw closedError(what);
+}
+
+/**
+ * aio_notify(): make the home thread re-evaluate its fds, bottom halves and timers before
+ * it next sleeps, and wake it if it is asleep now. No system call unless it may sleep.
+ */
+export function notify(state: SharedState): void {
+  const w = state.words;
+  Atomics.add(w, W.NOTIFIES, 1);
+  // QEMU: smp_wmb(); notified = true; smp_mb(); if (notify_me) event_notifier_set().
+  // Every Atomics access is sequentially consistent, so the caller's earlier writes (a
+  // bottom half's flags, the external count) are visible before NOTIFIED is, and the
+  // store of NOTIFIED is ordered before the load of NOTIFY_ME.
+  // Pairs with poll(): Atomics.add(NOTIFY_ME, 2), then Atomics.load(NOTIFIED). Either the
+  // poller sees NOTIFIED and does not sleep, or we see its NOTIFY_ME and kick the eventfd
+  // (store-buffering: both sides need the full barrier, acquire/release is not enough).
+  Atomics.store(w, W.NOTIFIED, 1);
+  if (Atomics.load(w, W.NOTIFY_ME) !== 0) kick(state);
+}
+
+/** The system-call half of notify(): write the eventfd, and send SIGIO when enabled. */
+function kick(state: SharedState): void {
+  const w = state.words;
+  // Pairs with closeShared(): it stores CLOSED and then waits for KICKERS to be 0; we
+  // raise KICKERS and then load CLOSED (seq_cst on both sides). So either we see CLOSED
+  // and write nothing, or close waits for our write: never a write to a closed,
+  // possibly reused, descriptor.
+  Atomics.add(w, W.KICKERS, 1);
+  try {
+    if (Atomics.load(w, W.CLOSED) !== 0) return;
+    eventfdWrite(Atomics.load(w, W.EVENTFD), 1n); // false (counter full) is a pending wake too
+    Atomics.add(w, W.KICKS, 1);
+    Atomics.store(state.times, T.LAST_KICK_NS, process.hrtime.bigint());
+    if (Atomics.load(w, W.SIGIO_KICK) !== 0) {
+      kill(Atomics.load(w, W.PID), 'SIGIO');
+      Atomics.add(w, W.SIGIO_KICKS, 1);
+    }
+  } finally {
+    Atomics.sub(w, W.KICKERS, 1);
+  }
+}
+
+/** Marks the context closed and waits until no thread is inside kick(). */
+export function closeShared(state: SharedState): void {
+  Atomics.store(state.words, W.CLOSED, 1);
+  // A kick is one or two system calls long: spin briefly rather than sleep.
+  while (Atomics.load(state.words, W.KICKERS) !== 0) Atomics.wait(state.words, W.KICKERS, 0, 0.1);
+}
+
+/** aio_disable_external(): nests; external handlers are neither polled nor dispatched. */
+export function disableExternal(state: SharedState): void {
+  Atomics.add(state.words, W.EXTERNAL_DISABLE_CNT, 1);
+}
+
+/**
+ * aio_enable_external() as fixed by QEMU 321d1dba8b: the last enable notifies, so a poller
+ * asleep on an fd set without the external fds wakes and re-arms them. Enabling more
+ * often than disabling throws and changes nothing.
+ */
+export function enableExternal(state: SharedState): void {
+  const w = state.words;
+  for (;;) {
+    const old = Atomics.load(w, W.EXTERNAL_DISABLE_CNT);
+    if (old <= 0) {
+      throw invalidState('enableExternal() called more often than disableExternal()');
+    }
+    // The compare-exchange is the decrement; the notify() after it orders the new count
+    // before NOTIFIED, so the woken poller rebuilds its set with the count it reads.
+    if (Atomics.compareExchange(w, W.EXTERNAL_DISABLE_CNT, old, old - 1) === old) {
+      if (old === 1) notify(state);
+      return;
+    }
+  }
+}
+
+export interface AioStats {
+  notifies: number;
+  /** eventfd writes by notify(). */
+  kicks: number;
+  sigioKicks: number;
+  /** Sleeps ended by the SIGIO relay while the eventfd had not delivered the notification. */
+  rescues: number;
+  polls: number;
+  /** Blocking ppolls (timeout != 0). */
+  sleeps: number;
+  bhRuns: number;
+  bhSchedules: number;
+  handlerRuns: number;
+  timerRuns: number;
+  /** Live state, for a watchdog in another thread. */
+  polling: boolean;
+  timeoutNs: bigint;
+  sleepStartNs: bigint;
+  lastKickNs: bigint;
+  notifyMe: number;
+  notified: boolean;
+  externalDisableCnt: number;
+  bhEnqueued: number;
+  watchedFds: number;
+  closed: boolean;
+}
+
+export function readStats(state: SharedState): AioStats {
+  return {
+    notifies: state.counter(W.NOTIFIES),
+    kicks: state.counter(W.KICKS),
+    sigioKicks: state.counter(W.SIGIO_KICKS),
+    rescues: state.counter(W.RESCUES),
+    polls: state.counter(W.POLLS),
+    sleeps: state.counter(W.SLEEPS),
+    bhRuns: state.counter(W.BH_RUNS),
+    bhSchedules: state.counter(W.BH_SCHEDULES),
+    handlerRuns: state.counter(W.HANDLER_RUNS),
+    timerRuns: state.counter(W.TIMER_RUNS),
+    polling: state.load(W.POLLING) !== 0,
+    timeoutNs: state.time(T.TIMEOUT_NS),
+    sleepStartNs: state.time(T.SLEEP_START_NS),
+    lastKickNs: state.time(T.LAST_KICK_NS),
+    notifyMe: state.load(W.NOTIFY_ME),
+    notified: state.load(W.NOTIFIED) !== 0,
+    externalDisableCnt: state.load(W.EXTERNAL_DISABLE_CNT),
+    bhEnqueued: state.load(W.BH_ENQUEUED),
+    watchedFds: state.load(W.WATCHED_COUNT),
+    closed: state.load(W.CLOSED) !== 0,
+  };
+}
