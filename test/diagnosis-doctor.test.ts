@@ -14,8 +14,11 @@ import { overall } from '../lib/diagnosis/doctor/verdict';
 import { environmentReport } from '../lib/diagnosis/environment';
 import { canSpawnNode, CLI, runNode } from './helpers/children';
 import { validate } from './helpers/json-schema';
+import { DOCTOR_REPORT_SCHEMA } from '../lib/diagnosis/doctor/schema';
+import { existsSync } from 'node:fs';
 
-const SCHEMA = JSON.parse(readFileSync(join(__dirname, '..', '..', 'docs', 'doctor-report.schema.json'), 'utf8'));
+const SCHEMA = DOCTOR_REPORT_SCHEMA;
+const DOCS_SCHEMA = join(__dirname, '..', '..', 'docs', 'doctor-report.schema.json');
 const env = environmentReport();
 const emulated = env.emulation !== null;
 const reports = new Map<CheckId, DoctorReport>();
@@ -77,6 +80,10 @@ test('the schema rejects what it should', () => {
   assert.notDeepEqual(validate(SCHEMA, { ...r, checks: [{ id: 'litmus' }] }), []);
 });
 
+test('docs/doctor-report.schema.json is the schema the code validates against', { skip: existsSync(DOCS_SCHEMA) ? false : 'docs/ is not in this copy' }, () => {
+  assert.deepEqual(JSON.parse(readFileSync(DOCS_SCHEMA, 'utf8')), DOCTOR_REPORT_SCHEMA);
+});
+
 test('overall verdict and exit code', () => {
   assert.deepEqual(overall([{ verdict: 'pass' }, { verdict: 'warn' }, { verdict: 'skip' }]), { verdict: 'healthy', exitCode: 0 });
   assert.deepEqual(overall([{ verdict: 'pass' }, { verdict: 'fail' }, { verdict: 'error' }]), { verdict: 'unhealthy', exitCode: 1 });
@@ -116,6 +123,9 @@ test('doctor CLI: --json is valid, --markdown goes to $GITHUB_STEP_SUMMARY, exit
     assert.equal(t.status, 0);
     assert.doesNotMatch(t.stdout, /\x1b\[/);
     assert.equal(t.stderr, ''); // progress only on a TTY
+    const printed = runNode([CLI, 'doctor', '--print-schema']);
+    assert.equal(printed.status, 0);
+    assert.deepEqual(JSON.parse(printed.stdout), DOCTOR_REPORT_SCHEMA);
     assert.equal(runNode([CLI, 'doctor', '--frobnicate']).status, 2);
     assert.equal(runNode([CLI, 'doctor', '--only', 'nope']).status, 2);
   } finally {

@@ -75,9 +75,9 @@ export class HangWatchdog extends EventEmitter {
     };
   }
 
-  /** Classifies the context now (does not emit). */
+  /** Classifies the context as it stands now (does not emit, keeps no history). */
   check(): StallReport {
-    return this.#monitor.check();
+    return this.#monitor.classifyNow();
   }
 
   /** Stalls reported so far. */

@@ -2,6 +2,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { renderMarkdown } from '../doctor/render-markdown';
+import { DOCTOR_REPORT_SCHEMA } from '../doctor/schema';
 import { renderText } from '../doctor/render-text';
 import { CHECK_IDS, CheckId, runDoctor } from '../doctor/run';
 import { useColor } from '../doctor/style';
@@ -15,6 +16,7 @@ export const DOCTOR_USAGE = `aio-notify doctor [options]
   --markdown         print Markdown; appended to $GITHUB_STEP_SUMMARY when that is set
   --no-color         no colour (also: NO_COLOR=1, or output not a terminal)
   --only IDS         comma-separated checks: ${CHECK_IDS.join(', ')}
+  --print-schema     print the JSON Schema of the --json report and exit
   exit: 0 healthy, 1 a lost wake-up or a failed control, 2 usage or environment error`;
 
 export async function doctorCommand(args: string[], io: CliIO): Promise<number> {
@@ -29,6 +31,7 @@ export async function doctorCommand(args: string[], io: CliIO): Promise<number> 
         markdown: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         only: { type: 'string' },
+        'print-schema': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -39,6 +42,10 @@ export async function doctorCommand(args: string[], io: CliIO): Promise<number> 
   }
   if (values.help) {
     io.stdout.write(`${DOCTOR_USAGE}\n`);
+    return 0;
+  }
+  if (values['print-schema']) {
+    io.stdout.write(`${JSON.stringify(DOCTOR_REPORT_SCHEMA, null, 2)}\n`);
     return 0;
   }
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean) as CheckId[] | undefined;

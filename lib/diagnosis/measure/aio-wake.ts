@@ -75,22 +75,23 @@ export async function measureAioWake(o: AioWakeOptions): Promise<WakeMeasurement
       const t0 = process.hrtime.bigint();
       bh.schedule();
       let waited = 0;
-      let classified = false;
+      let wasLost = false;
       while (Atomics.load(words, PROBE_DONE) < i) {
         Atomics.wait(words, PROBE_DONE, i - 1, o.boundMs);
         waited += o.boundMs;
         if (Atomics.load(words, PROBE_DONE) >= i) break;
-        const report = monitor.check();
-        if (!classified && report.verdict === 'lost') {
+        // The bottom half has been pending for the bound: lost (no kick reached the sleep),
+        // or late (a kick is in flight, or the IOThread is off the CPU).
+        if (!wasLost && monitor.classifyNow().verdict === 'lost') {
+          wasLost = true;
           lost++;
-          classified = true;
           eventfdWrite(Atomics.load(state.words, W.EVENTFD), 1n); // rescue, to go on measuring
         }
         if (waited > hardMs) throw new Error(`the probe IOThread did not run its bottom half within ${hardMs} ms`);
       }
       const dt = Number(Atomics.load(times, PROBE_T1) - t0);
       latencies.push(dt);
-      if (!classified && dt > o.boundMs * 1e6) late++;
+      if (!wasLost && dt > o.boundMs * 1e6) late++;
       if (i % 200 === 0) {
         o.onProgress?.(i, o.samples);
         await yieldToLoop();

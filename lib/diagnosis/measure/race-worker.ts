@@ -57,23 +57,25 @@ for (let i = 1; i <= d.races; i++) {
     // spin: the IOThread usually runs the bottom half within microseconds
   }
   let waited = 0;
-  let classified = false;
+  let outcome: 'woke' | 'late' | 'lost' = 'woke';
   while (Atomics.load(words, PROBE_DONE) < target) {
     Atomics.wait(words, PROBE_DONE, target - 1, d.boundMs);
     if (Atomics.load(words, PROBE_DONE) >= target) break;
     waited += d.boundMs;
-    const report = monitor.check();
-    if (!classified && report.verdict !== 'ok') {
-      classified = true;
-      if (report.verdict === 'lost') {
-        lost++;
+    // Pending for the bound: lost if no kick reached the sleep, otherwise late (a kick in
+    // flight, or the IOThread off the CPU).
+    if (outcome === 'woke') {
+      if (monitor.classifyNow().verdict === 'lost') {
+        outcome = 'lost';
         eventfdWrite(Atomics.load(state.words, W.EVENTFD), 1n); // rescue, to go on racing
       } else {
-        late++;
+        outcome = 'late';
       }
     }
     if (waited > hardMs) throw new Error(`the probe IOThread did not run its bottom half within ${hardMs} ms`);
   }
+  if (outcome === 'lost') lost++;
+  else if (outcome === 'late') late++;
   races++;
 }
 parentPort!.postMessage({
