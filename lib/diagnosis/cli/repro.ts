@@ -2,8 +2,7 @@
 import { parseArgs } from 'node:util';
 import { AioContextRef } from '../../aio/context-ref';
 import { SharedState, T, W } from '../../aio/shared-state';
-import { paint } from '../doctor/style';
-import { useColor } from '../doctor/style';
+import { paint, useColor } from '../doctor/style';
 import { R } from '../replays/memory';
 import { ReplayOutcome, ReplayRun } from '../replays/run';
 import { findScenario, SCENARIOS } from '../replays/scenarios';
