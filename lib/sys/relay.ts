@@ -3,7 +3,7 @@
 // it. While any relay for a signal is open, that signal never kills the process.
 import { native } from './native';
 import { closedError, outOfRange } from '../errors';
-import { SignalLike, signalName, validateSignals } from '../validate';
+import { SignalLike, signalName, validateSignal, validateSignals } from '../validate';
 
 /** One delivered signal, decoded from its `signalfd_siginfo` record. */
 export interface SignalRecord {
@@ -86,14 +86,32 @@ export class SignalRelay {
   }
 }
 
+// Signals no handler may take: SIGKILL and SIGSTOP cannot be caught, a fault handler that
+// returns re-runs the faulting instruction forever, and 32..SIGRTMIN-1 belong to the C
+// library. The addon refuses them too (EINVAL); here they are argument errors, like any
+// other out-of-range signal.
+const { SIGRTMIN } = native.signalConstants;
+const UNRELAYABLE: ReadonlySet<number> = new Set(
+  ['SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGTRAP'].map((n) => validateSignal(n)),
+);
+
 /** Opens a relay for `signals` (default ['SIGIO']). */
 export function openSignalRelay(signals: SignalLike[] = ['SIGIO']): SignalRelay {
   const numbers = validateSignals(signals, 'signals');
   if (numbers.length === 0) throw outOfRange('signals', 'a non-empty array', signals);
+  numbers.forEach((signo, i) => {
+    if (UNRELAYABLE.has(signo) || (signo >= 32 && signo < SIGRTMIN)) {
+      throw outOfRange(
+        `signals[${i}]`,
+        'a signal a handler can catch (not SIGKILL, SIGSTOP, a fault, or one reserved by the C library)',
+        signals[i],
+      );
+    }
+  });
   return new SignalRelay([...new Set(numbers)]);
 }
 
 /** How many relays, across all threads, are open for `signal` now. */
 export function relaySubscribers(signal: SignalLike): number {
-  return native.relayCount(validateSignals([signal], 'signal')[0]);
+  return native.relayCount(validateSignal(signal, 'signal'));
 }
