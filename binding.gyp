@@ -13,7 +13,13 @@
         "native/relay_core.cc",
         "native/env_fds.cc",
         "native/epoll.cc",
-        "native/loop_attach.cc"
+        "native/loop_attach.cc",
+        "native/harness-util.cc",
+        "native/harness.cc",
+        "native/litmus.cc",
+        "native/protocol.cc",
+        "native/pidfd.cc",
+        "native/beacon.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

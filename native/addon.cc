@@ -15,6 +15,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   aio::InitEnvFds(env, exports);
   aio::InitEpoll(env, exports);
   aio::InitLoopAttach(env, exports);
+  aio::InitHarness(env, exports);
+  aio::InitLitmus(env, exports);
+  aio::InitProtocol(env, exports);
+  aio::InitPidfd(env, exports);
+  aio::InitBeacon(env, exports);
   return exports;
 }
 
