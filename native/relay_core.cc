@@ -166,14 +166,31 @@ int Start(int signo) {
 }
 
 // Called with g_mutex held, when the last subscriber of `signo` leaves.
+// A kill(getpid(), signo) sent just before the last subscriber left (the SIGIO kick of a
+// context that is closing) may still be on its way: pending in the process's queue until a
+// thread takes it, or, under qemu-user, queued in user space for the guest thread it hit.
+// Restoring SIG_DFL at once would let it kill the process. So our handler, which with no
+// subscriber left only chains to the previous one, stays until the signal is no longer
+// pending, and at least a short grace for one a thread has taken but not yet handled.
+void SettleBeforeRestore(int signo) {
+  constexpr int kGraceMs = 20;
+  constexpr int kMaxMs = 500;
+  for (int ms = 0; ms < kMaxMs; ms++) {
+    sigset_t pending;
+    if (ms >= kGraceMs && (sigpending(&pending) != 0 || sigismember(&pending, signo) != 1)) return;
+    usleep(1000);
+  }
+}
+
 void Stop(int signo) {
   Relayed& r = g_relayed[signo];
-  sigaction(signo, &r.previous, nullptr);
   // Release pairs with the acquire in RelayThread: it sees `stopping` once woken by the
   // thread-directed signal below, or by a real one that arrives first.
   r.stopping.store(true, std::memory_order_release);
   pthread_kill(r.thread, signo);
   pthread_join(r.thread, nullptr);
+  SettleBeforeRestore(signo);
+  sigaction(signo, &r.previous, nullptr);
 }
 
 void Unsubscribe(int slot_index, uint64_t signals, int read_fd) {

@@ -181,6 +181,7 @@ test('an external handler is not served while disabled, and is after enableExter
       }`,
       { ctx: ctx.ref(), round, rounds: ROUNDS },
     );
+    const enablerExit = once(enabler, 'exit'); // listen now: it exits right after its last enable
     for (let i = 1; i <= ROUNDS; i++) {
       if (i > 1) {
         ctx.disableExternal();
@@ -192,7 +193,7 @@ test('an external handler is not served while disabled, and is after enableExter
       await servedNow;
     }
     assert.equal(served, ROUNDS);
-    const [code] = await once(enabler, 'exit');
+    const [code] = await enablerExit;
     assert.equal(code, 0);
   } finally {
     ctx.close(); // detaches: the loop stops watching the fds before they close
