@@ -15,7 +15,9 @@
         "native/litmus.cc",
         "native/protocol.cc",
         "native/pidfd.cc",
-        "native/beacon.cc"
+        "native/beacon.cc",
+        "native/env_fds.cc",
+        "native/epoll.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -17,6 +17,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   aio::InitProtocol(env, exports);
   aio::InitPidfd(env, exports);
   aio::InitBeacon(env, exports);
+  aio::InitEnvFds(env, exports);
+  aio::InitEpoll(env, exports);
   return exports;
 }
 

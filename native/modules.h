@@ -13,5 +13,7 @@ void InitLitmus(Napi::Env env, Napi::Object exports);
 void InitProtocol(Napi::Env env, Napi::Object exports);
 void InitPidfd(Napi::Env env, Napi::Object exports);
 void InitBeacon(Napi::Env env, Napi::Object exports);
+void InitEnvFds(Napi::Env env, Napi::Object exports);
+void InitEpoll(Napi::Env env, Napi::Object exports);
 
 }  // namespace aio

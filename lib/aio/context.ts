@@ -2,7 +2,7 @@
 // ppoll. poll() runs on the home thread only (the thread that created the context: the
 // object itself cannot leave it); notify(), bottom halves through BhRef, and external
 // enable/disable work from any thread through AioContextRef.
-import { gettid, getpid, openSignalRelay, PollFdArray, ppoll, POLLIN, SignalRelay } from '../sys';
+import { gettid, getpid, openSignalRelay, SignalRelay } from '../sys';
 import { closedError, outOfRange } from '../errors';
 import { validateBoolean, validateOptions } from '../validate';
 import { Bh, BH_DELETED, BH_IDLE, BH_ONESHOT, BH_SCHEDULED, BhTable } from './bottom-half';
@@ -25,6 +25,8 @@ interface Slice {
   next: number;
 }
 
+const NO_BHS: readonly Bh[] = Object.freeze([]);
+
 /** The nearer of two timeouts in ns, -1 meaning infinite (qemu_soonest_timeout). */
 function soonest(a: number, b: number): number {
   if (a < 0) return b;
@@ -43,6 +45,8 @@ export class AioContext {
   readonly #state: SharedState;
   readonly #notifier: EventNotifier;
   readonly #relay: SignalRelay | null;
+  readonly #notifierFd: number;
+  readonly #relayFd: number;
   readonly #bhs: BhTable;
   readonly #timers: TimerList;
   readonly #handlers: HandlerSet;
@@ -61,6 +65,8 @@ export class AioContext {
       this.#notifier.close();
       throw err;
     }
+    this.#notifierFd = this.#notifier.fd;
+    this.#relayFd = this.#relay ? this.#relay.fd : -1;
     const w = this.#state.words;
     Atomics.store(w, W.EVENTFD, this.#notifier.fd);
     Atomics.store(w, W.RELAY_FD, this.#relay ? this.#relay.fd : -1);
@@ -68,7 +74,10 @@ export class AioContext {
     Atomics.store(w, W.PID, getpid());
     Atomics.store(w, W.HOME_TID, gettid());
     this.#bhs = new BhTable(this.#state);
-    this.#timers = new TimerList(() => notify(this.#state));
+    this.#timers = new TimerList(
+      () => notify(this.#state),
+      () => Atomics.add(w, W.TIMER_RUNS, 1),
+    );
     const own = [this.#notifier.fd];
     if (this.#relay) own.push(this.#relay.fd);
     this.#handlers = new HandlerSet(this.#state, own);
@@ -105,15 +114,29 @@ export class AioContext {
     // Read after NOTIFY_ME: enableExternal() lowers the count before its notify(), so a
     // poller that still builds the old set is either kicked or sees NOTIFIED.
     const externalDisabled = Atomics.load(w, W.EXTERNAL_DISABLE_CNT) !== 0;
-    const pollfds = this.#handlers.pollSet(externalDisabled);
 
     if (timeout !== 0) this.#beginSleep(timeout);
-    const n = ppoll(pollfds, timeout);
-    let notifierReady = n > 0 && (pollfds.revents(0) & POLLIN) !== 0;
-    if (this.#relay && n !== 0 && (n < 0 || pollfds.revents(1) !== 0)) {
-      // The relay pipe (or EINTR: our SIGIO handler may have run on this very thread).
-      // Draining it is not progress. A sleep it ended while the eventfd was silent and a
-      // notification was owed is a rescue: the eventfd path failed, the signal saved it.
+    const n = this.#handlers.wait(timeout, externalDisabled);
+    const ready = this.#handlers.ready;
+    let notifierReady = false;
+    let relayReady = n < 0; // EINTR: our SIGIO handler may have run on this very thread
+    let readyNodes: HandlerNode[] | null = null;
+    for (let i = 0; i < n; i++) {
+      const fd = ready[2 * i];
+      if (fd === this.#notifierFd) notifierReady = true;
+      else if (fd === this.#relayFd) relayReady = true;
+      else {
+        // Collected before any callback runs: a nested poll may overwrite `ready`.
+        const node = this.#handlers.node(fd);
+        if (!node) continue;
+        node.revents = ready[2 * i + 1];
+        (readyNodes ??= []).push(node);
+      }
+    }
+    if (this.#relay && relayReady) {
+      // Draining the relay pipe is not progress. A sleep it ended while the eventfd was
+      // silent and a notification was owed is a rescue: the eventfd path failed, the
+      // signal saved it.
       if (n < 0) notifierReady = this.#notifier.testAndClear();
       if (this.#relay.drain() && timeout !== 0 && !notifierReady && Atomics.load(w, W.NOTIFIED) !== 0) {
         Atomics.add(w, W.RESCUES, 1);
@@ -126,10 +149,9 @@ export class AioContext {
     // aio_context_notifier_cb: the eventfd is cleared by its handler; never progress.
     if (notifierReady) this.#notifier.testAndClear();
 
-    const ready = n > 0 ? this.#readyHandlers(pollfds) : null;
     let progress = this.#bhPoll();
-    if (ready) progress = this.#dispatch(ready) || progress;
-    progress = this.#timers.run(() => Atomics.add(w, W.TIMER_RUNS, 1)) || progress;
+    if (readyNodes) progress = this.#dispatch(readyNodes) || progress;
+    progress = this.#timers.run() || progress;
     return progress;
   }
 
@@ -148,23 +170,10 @@ export class AioContext {
 
   /** aio_compute_timeout(): 0 if a bottom half is scheduled, else the nearest timer. */
   #computeTimeout(): number {
-    const pending = this.#slices.length === 0 ? [] : this.#slices.flatMap((s) => s.bhs.slice(s.next));
+    const pending = this.#slices.length === 0 ? NO_BHS : this.#slices.flatMap((s) => s.bhs.slice(s.next));
     const bh = this.#bhs.timeoutNs(pending);
     if (bh === 0) return 0;
     return soonest(bh, this.#timers.timeoutNs());
-  }
-
-  /** The handlers this ppoll found ready, with their revents (before any callback runs). */
-  #readyHandlers(pollfds: PollFdArray): HandlerNode[] {
-    const ready: HandlerNode[] = [];
-    for (let i = this.#handlers.ownCount; i < pollfds.length; i++) {
-      const revents = pollfds.revents(i);
-      if (revents === 0) continue;
-      const node = this.#handlers.nodeAt(i);
-      node.revents = revents;
-      ready.push(node);
-    }
-    return ready;
   }
 
   /**
@@ -216,6 +225,43 @@ export class AioContext {
       }
     }
     return progress;
+  }
+
+  /**
+   * @internal aio_ctx_prepare() for a loop attachment (QEMU's GSource): announce that this
+   * thread may sleep in its Node event loop, and return how long it may (ns, -1 forever).
+   */
+  attachPrepare(): number {
+    this.#checkOpen();
+    const w = this.#state.words;
+    // QEMU: notify_me |= 1; smp_mb(); then compute the timeout. Pairs with notify() as the
+    // += 2 in poll() does: bit 0 set by a seq_cst RMW before we read bottom halves and
+    // NOTIFIED, so a notify() we miss here sees the bit and writes the eventfd, which the
+    // loop watches (uv_poll). Checking NOTIFIED keeps a notify() sticky on this path too.
+    Atomics.or(w, W.NOTIFY_ME, 1);
+    if (Atomics.load(w, W.NOTIFIED) !== 0) return 0;
+    return this.#computeTimeout();
+  }
+
+  /**
+   * @internal aio_ctx_check(): the loop woke; clear bit 0 (after the wait, as QEMU's
+   * store_release) and let the caller run poll(false) to dispatch.
+   */
+  attachCheck(): void {
+    Atomics.and(this.#state.words, W.NOTIFY_ME, ~1);
+  }
+
+  /** @internal The poll set now: fd/events pairs (the context's own fds first) and a version that changes with it. */
+  attachFds(): { version: number; fds: number[]; events: number[] } {
+    this.#checkOpen();
+    const p = this.#handlers.pollSet(Atomics.load(this.#state.words, W.EXTERNAL_DISABLE_CNT) !== 0);
+    const fds: number[] = [];
+    const events: number[] = [];
+    for (let i = 0; i < p.length; i++) {
+      fds.push(p.fd(i));
+      events.push(p.events(i));
+    }
+    return { version: this.#handlers.version, fds, events };
   }
 
   /** aio_notify(): see notify.ts. Any thread may do this through ref(). */
@@ -312,7 +358,7 @@ export class AioContext {
     if (this.#closed) return;
     this.#closed = true;
     closeShared(this.#state); // no kick can be writing the eventfd after this
-    this.#handlers.clear();
+    this.#handlers.close();
     this.#timers.clear();
     this.#slices.length = 0;
     this.#relay?.close();

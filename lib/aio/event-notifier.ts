@@ -1,5 +1,5 @@
 // EventNotifier over eventfd (QEMU's util/event_notifier-posix.c).
-import { close, eventfd, eventfdRead, eventfdWrite } from '../sys';
+import { close, closeOnThreadExit, eventfd, eventfdRead, eventfdWrite, keepOnThreadExit } from '../sys';
 import { closedError } from '../errors';
 import { validateBoolean } from '../validate';
 
@@ -10,6 +10,7 @@ export class EventNotifier {
   constructor(active: boolean = false) {
     validateBoolean(active, 'active');
     this.#fd = eventfd(0, { nonblock: true, cloexec: true });
+    closeOnThreadExit(this.#fd); // a terminated worker runs no close()
     if (active) this.set();
   }
 
@@ -38,6 +39,7 @@ export class EventNotifier {
     if (this.#fd < 0) return;
     const fd = this.#fd;
     this.#fd = -1;
+    keepOnThreadExit(fd);
     close(fd);
   }
 }

@@ -1,5 +1,22 @@
 // fd handlers of one context (QEMU's AioHandler list) and the poll set built from them.
-import { PollFdArray, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT } from '../sys';
+import {
+  close,
+  closeOnThreadExit,
+  epollCreate,
+  epollCtl,
+  epollWait,
+  EPOLL_CTL_ADD,
+  EPOLL_CTL_DEL,
+  EPOLL_CTL_MOD,
+  keepOnThreadExit,
+  PollFdArray,
+  ppoll,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLNVAL,
+  POLLOUT,
+} from '../sys';
 import { invalidArgType } from '../errors';
 import { validateBoolean, validateFd, validateOptions } from '../validate';
 import { SharedState, W, WATCHED_MAX } from './shared-state';
@@ -50,32 +67,104 @@ export function makeNode(fd: unknown, handler: FdHandler | null): HandlerNode | 
   return new HandlerNode(fd as number, read, write, external);
 }
 
+/** From this many handlers on, wait with epoll (QEMU's EPOLL_ENABLE_THRESHOLD). */
+export const EPOLL_THRESHOLD = 64;
+
+/** At most this many ready fds are reported by one wait; the rest are still ready next time. */
+const EPOLL_BATCH = 256;
+
 /**
- * The handlers by fd, and the poll set: the context's own fds first (its eventfd, then the
- * relay pipe), then one entry per handler that may be polled now. The set is cached and
- * rebuilt only when a handler changes or external clients are disabled or enabled.
+ * The handlers by fd, and how they are waited on (QEMU's fdmon): ppoll over a cached set
+ * (the context's own fds first, its eventfd then the relay pipe, then one entry per handler
+ * that may be polled now; rebuilt only when a handler changes or external clients are
+ * disabled or enabled), or, from EPOLL_THRESHOLD handlers on, epoll with an interest list
+ * updated at each change, so that a wait costs O(ready) instead of O(handlers). While
+ * external clients are disabled the wait falls back to ppoll, whose set leaves them out.
+ * Either way wait() reports the ready fds as [fd, revents] pairs in `ready`.
  */
 export class HandlerSet {
   readonly #nodes = new Map<number, HandlerNode>();
   readonly #own: number[];
   readonly #state: SharedState;
   #pollfds = new PollFdArray(8);
-  #polled: Array<HandlerNode | null> = [];
   #dirty = true;
   #builtDisabled = false;
+  /** Bumped at every rebuild of the poll set. */
+  version = 0;
 
   constructor(state: SharedState, ownFds: number[]) {
     this.#state = state;
     this.#own = ownFds;
   }
 
-  /** The number of the context's own entries at the head of the set. */
-  get ownCount(): number {
-    return this.#own.length;
-  }
+  #epfd = -1;
+  /** The epoll interest list changed since it was last published. */
+  #unpublished = false;
+  /** [fd, revents] pairs of the last wait. */
+  ready = new Int32Array(2 * EPOLL_BATCH);
 
   get size(): number {
     return this.#nodes.size;
+  }
+
+  /** The handler installed for `fd` now, if any. */
+  node(fd: number): HandlerNode | undefined {
+    return this.#nodes.get(fd);
+  }
+
+  /** True once waits use epoll. */
+  get epoll(): boolean {
+    return this.#epfd >= 0;
+  }
+
+  /**
+   * Waits up to timeoutNs (-1 forever) for an fd of the set; returns how many [fd, revents]
+   * pairs `ready` holds, 0 on timeout, -1 if a signal interrupted the wait.
+   */
+  wait(timeoutNs: number, externalDisabled: boolean): number {
+    if (this.#epfd < 0 && this.#nodes.size >= EPOLL_THRESHOLD && !externalDisabled) this.#upgrade();
+    if (this.#epfd >= 0 && !externalDisabled) {
+      if (this.#unpublished) this.#publishEpoll();
+      return epollWait(this.#epfd, this.ready, timeoutNs);
+    }
+    const p = this.pollSet(externalDisabled);
+    const n = ppoll(p, timeoutNs);
+    if (n <= 0) return n;
+    if (this.ready.length < 2 * n) this.ready = new Int32Array(2 * p.capacity);
+    let found = 0;
+    for (let i = 0; i < p.length && found < n; i++) {
+      const revents = p.revents(i);
+      if (revents === 0) continue;
+      this.ready[2 * found] = p.fd(i);
+      this.ready[2 * found + 1] = revents;
+      found++;
+    }
+    return found;
+  }
+
+  /** QEMU's fdmon_epoll_try_upgrade(): moves the whole set to a new epoll instance. */
+  #upgrade(): void {
+    this.#epfd = epollCreate();
+    closeOnThreadExit(this.#epfd);
+    for (const fd of this.#own) epollCtl(this.#epfd, EPOLL_CTL_ADD, fd, POLLIN);
+    for (const node of this.#nodes.values()) this.#epollUpdate(node.fd, node.events);
+    this.#unpublished = true;
+    Atomics.store(this.#state.words, W.EPOLL, 1);
+  }
+
+  /** Keeps the epoll interest list equal to the handlers (events 0: removed). */
+  #epollUpdate(fd: number, events: number): void {
+    const epfd = this.#epfd;
+    try {
+      if (events === 0) epollCtl(epfd, EPOLL_CTL_DEL, fd, 0);
+      else epollCtl(epfd, EPOLL_CTL_ADD, fd, events);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Already there (a replaced handler): modify instead. Gone (the fd was closed, which
+      // drops it from the interest list by itself): nothing left to remove.
+      if (code === 'EEXIST') epollCtl(epfd, EPOLL_CTL_MOD, fd, events);
+      else if (!(events === 0 && (code === 'ENOENT' || code === 'EBADF'))) throw err;
+    }
   }
 
   /** Installs, replaces (a new node: the old one is never dispatched again) or removes. */
@@ -85,6 +174,10 @@ export class HandlerSet {
     if (node) this.#nodes.set(fd, node);
     else this.#nodes.delete(fd);
     this.#dirty = true;
+    if (this.#epfd >= 0) {
+      this.#epollUpdate(fd, node ? node.events : 0);
+      this.#unpublished = true;
+    }
   }
 
   /** The poll set for this round; external handlers are left out while disabled. */
@@ -93,44 +186,48 @@ export class HandlerSet {
     return this.#pollfds;
   }
 
-  /** The handler polled at index i (i >= ownCount). */
-  nodeAt(i: number): HandlerNode {
-    return this.#polled[i]!;
-  }
-
   #build(externalDisabled: boolean): void {
     const wanted = this.#own.length + this.#nodes.size;
     if (wanted > this.#pollfds.capacity) this.#pollfds = new PollFdArray(Math.max(wanted, 2 * this.#pollfds.capacity));
     const p = this.#pollfds;
     p.length = 0;
-    this.#polled.length = 0;
-    for (const fd of this.#own) {
-      p.push(fd, POLLIN);
-      this.#polled.push(null);
-    }
+    for (const fd of this.#own) p.push(fd, POLLIN);
     for (const node of this.#nodes.values()) {
       if (node.external && externalDisabled) continue; // QEMU aio_node_check()
       p.push(node.fd, node.events);
-      this.#polled.push(node);
     }
     this.#dirty = false;
     this.#builtDisabled = externalDisabled;
-    this.#publish(p);
+    this.version++;
+    this.#publish(p.length, (i) => p.fd(i), (i) => p.events(i));
   }
 
-  /** Copies the set into shared memory for the hang watchdog and `inspect`. */
-  #publish(p: PollFdArray): void {
-    const n = Math.min(p.length, WATCHED_MAX);
+  /** Publishes the epoll interest list: the own fds, then every handler. */
+  #publishEpoll(): void {
+    this.#unpublished = false;
+    const entries = [...this.#own.map((fd) => [fd, POLLIN]), ...[...this.#nodes.values()].map((n) => [n.fd, n.events])];
+    this.#publish(entries.length, (i) => entries[i][0], (i) => entries[i][1]);
+  }
+
+  /** Copies the watched set into shared memory for the hang watchdog and `inspect`. */
+  #publish(length: number, fd: (i: number) => number, events: (i: number) => number): void {
+    const n = Math.min(length, WATCHED_MAX);
     for (let i = 0; i < n; i++) {
-      Atomics.store(this.#state.watched, 2 * i, p.fd(i));
-      Atomics.store(this.#state.watched, 2 * i + 1, p.events(i));
+      Atomics.store(this.#state.watched, 2 * i, fd(i));
+      Atomics.store(this.#state.watched, 2 * i + 1, events(i));
     }
-    Atomics.store(this.#state.words, W.WATCHED_COUNT, p.length);
+    Atomics.store(this.#state.words, W.WATCHED_COUNT, length);
   }
 
-  clear(): void {
+  /** Forgets every handler and releases the epoll instance. */
+  close(): void {
     for (const node of this.#nodes.values()) node.deleted = true;
     this.#nodes.clear();
     this.#dirty = true;
+    if (this.#epfd >= 0) {
+      keepOnThreadExit(this.#epfd);
+      close(this.#epfd);
+      this.#epfd = -1;
+    }
   }
 }

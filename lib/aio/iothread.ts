@@ -1,5 +1,5 @@
 // IOThread: an AioContext polled by its own worker thread (QEMU's iothread.c).
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { invalidArgType } from '../errors';
@@ -42,7 +42,7 @@ export class IOThread extends EventEmitter {
   readonly ctx: AioContextRef;
   /** What setup() returned, structured-cloned, refs revived. */
   readonly setupResult: unknown;
-  /** The worker's kernel thread id is in ctx.stats-independent shared state; this is the Worker. */
+  /** The worker thread. terminate() cannot interrupt its ppoll: notify the context too. */
   readonly worker: Worker;
   readonly #stop: BhRef;
   #exited: Promise<void>;
@@ -74,12 +74,18 @@ export class IOThread extends EventEmitter {
       sigioKick: resolveSigioKick(o.sigioKick),
     };
     const worker = new Worker(resolvePath(__dirname, 'iothread-worker.js'), { workerData });
-    const exited = once(worker, 'exit').then(() => undefined);
-    const first = await Promise.race([
-      once(worker, 'message').then(([m]) => m as IOThreadReady),
-      once(worker, 'error').then(([err]) => Promise.reject(err)),
-      exited.then(() => Promise.reject(new Error(`IOThread ${name} exited during setup`))),
-    ]).catch(async (err) => {
+    // Not events.once(): it rejects on 'error', and the exit after an error is not a failure.
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const first = await new Promise<IOThreadReady>((resolve, reject) => {
+      const settle = (fn: () => void) => {
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        fn();
+      };
+      const onMessage = (m: IOThreadReady) => settle(() => resolve(m));
+      const onError = (err: Error) => settle(() => reject(err));
+      const onExit = () => settle(() => reject(new Error(`IOThread ${name} exited during setup`)));
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    }).catch(async (err) => {
       await worker.terminate();
       throw err;
     });

@@ -34,6 +34,8 @@ export const W = {
   KICKERS: 11,
   /** The process id, for the SIGIO kick (kill(getpid(), SIGIO)). */
   PID: 12,
+  /** 1 once the context waits with epoll (many fds) instead of ppoll. */
+  EPOLL: 13,
 
   // Stats: monotonically increasing counters (uint32, wrapping; read with >>> 0).
   NOTIFIES: 16,

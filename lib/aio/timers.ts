@@ -47,10 +47,15 @@ export class Timer {
 export class TimerList {
   readonly #active: Timer[] = [];
   readonly #onEarlier: () => void;
+  readonly #onRun: () => void;
 
-  /** `onEarlier` runs when an arm makes a timer the soonest (QEMU's timerlist_notify). */
-  constructor(onEarlier: () => void) {
+  /**
+   * `onEarlier` runs when an arm makes a timer the soonest (QEMU's timerlist_notify);
+   * `onRun` before each timer callback (stats).
+   */
+  constructor(onEarlier: () => void, onRun: () => void) {
     this.#onEarlier = onEarlier;
+    this.#onRun = onRun;
   }
 
   create(cb: () => void): Timer {
@@ -81,14 +86,14 @@ export class TimerList {
   }
 
   /** timerlist_run_timers(): runs every timer due at the time of the call; true if any ran. */
-  run(onRun: () => void): boolean {
+  run(): boolean {
     if (this.#active.length === 0) return false;
     const now = clockNs();
     let ran = false;
     while (this.#active.length > 0 && this.#active[0].expireNs <= now) {
       const timer = this.#active.shift()!;
       timer.expireNs = -1n;
-      onRun();
+      this.#onRun();
       ran = true;
       timer.run();
     }

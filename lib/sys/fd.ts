@@ -62,3 +62,16 @@ export function write(fd: number, buffer: ArrayBufferView): number | null {
 export function close(fd: number): void {
   native.close(validateFd(fd));
 }
+
+/**
+ * Makes the calling thread own `fd`: it is closed when the thread's environment is torn
+ * down (a worker that exits or is terminated) unless keepOnThreadExit(fd) comes first.
+ */
+export function closeOnThreadExit(fd: number): void {
+  native.closeOnThreadExit(validateFd(fd));
+}
+
+/** Undoes closeOnThreadExit(fd): call it before closing fd yourself. */
+export function keepOnThreadExit(fd: number): void {
+  native.keepOnThreadExit(validateFd(fd));
+}

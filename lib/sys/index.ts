@@ -1,6 +1,17 @@
 // sys: the thin typed system-call layer over the addon. Arguments are checked here with
 // Node's error codes; failures of the calls themselves are Node-shaped system errors.
-export { eventfd, eventfdRead, eventfdWrite, EVENTFD_MAX, pipe2, read, write, close } from './fd';
+export {
+  eventfd,
+  eventfdRead,
+  eventfdWrite,
+  EVENTFD_MAX,
+  pipe2,
+  read,
+  write,
+  close,
+  closeOnThreadExit,
+  keepOnThreadExit,
+} from './fd';
 export type { EventfdOptions } from './fd';
 export {
   ppoll,
@@ -29,6 +40,18 @@ export {
   SIGRTMAX,
 } from './signals';
 export type { SigmaskHow } from './signals';
+export {
+  epollCreate,
+  epollCtl,
+  epollWait,
+  EPOLL_CTL_ADD,
+  EPOLL_CTL_MOD,
+  EPOLL_CTL_DEL,
+  EPOLLIN,
+  EPOLLOUT,
+  EPOLLERR,
+  EPOLLHUP,
+} from './epoll';
 export { openSignalRelay, relaySubscribers, SignalRelay, RELAY_RECORD_SIZE } from './relay';
 export type { SignalRecord } from './relay';
 export type { SignalLike } from '../validate';

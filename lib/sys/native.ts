@@ -17,6 +17,14 @@ export interface NativeBinding {
   tgkill(tgid: number, tid: number, signo: number): void;
   sigmask(how: number, signals: number[]): number[];
   sigpending(): number[];
+  closeOnThreadExit(fd: number): void;
+  keepOnThreadExit(fd: number): void;
+  epollCreate(): number;
+  epollCtl(epfd: number, op: number, fd: number, events: number): void;
+  epollWait(epfd: number, out: Int32Array, timeoutNs: number): number;
+  readonly epollConstants: Readonly<
+    Record<'EPOLL_CTL_ADD' | 'EPOLL_CTL_MOD' | 'EPOLL_CTL_DEL' | 'EPOLLIN' | 'EPOLLOUT' | 'EPOLLERR' | 'EPOLLHUP', number>
+  >;
   relayOpen(signals: number[]): [id: number, fd: number];
   relayClose(id: number): boolean;
   relayCount(signo: number): number;

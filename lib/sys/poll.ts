@@ -66,7 +66,8 @@ export class PollFdArray {
   }
 }
 
-function timeoutToNumber(timeoutNs: unknown): number {
+/** A timeout in ns (number or bigint, -1 = forever) as the number the addon takes. */
+export function timeoutToNumber(timeoutNs: unknown): number {
   if (typeof timeoutNs === 'bigint') {
     if (timeoutNs < -1n) throw outOfRange('timeoutNs', '>= -1', timeoutNs);
     return Number(timeoutNs);
