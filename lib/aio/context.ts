@@ -150,10 +150,16 @@ export class AioContext {
     // QEMU: store_release(notify_me - 2), "finish the poll before clearing the flag".
     if (useNotifyMe) Atomics.sub(w, W.NOTIFY_ME, 2);
     this.notifyAccept();
-    // aio_context_notifier_cb: the eventfd is cleared by its handler; never progress.
-    if (notifierReady) this.#notifier.testAndClear();
 
     let progress = this.#bhPoll();
+    // aio_context_notifier_cb: the eventfd is cleared by its handler, never progress, and,
+    // as in QEMU, only after the bottom halves: the read(2) is not on the path from a
+    // wake-up to the bottom half that announced it. Clearing late loses nothing: NOTIFIED,
+    // not the counter, carries the notification, and no new kick can be written while
+    // NOTIFY_ME is back to 0, so the count read here is this sleep's own (or a stale one
+    // that would only cause a spurious wake). A nested poll in a bottom half may find the
+    // count still set and return at once, clearing it itself, as a nested aio_poll in QEMU.
+    if (notifierReady) this.#notifier.testAndClear();
     if (readyNodes) progress = this.#dispatch(readyNodes) || progress;
     progress = this.#timers.run() || progress;
     return progress;
