@@ -12,3 +12,6 @@ export type { FdHandler } from './aio/fd-handlers';
 export type { AioStats } from './aio/notify';
 export { IOThread } from './aio/iothread';
 export type { IOThreadOptions } from './aio/iothread';
+export { HangWatchdog } from './diagnosis/watchdog';
+export type { HangWatchdogOptions } from './diagnosis/watchdog';
+export * as diagnosis from './diagnosis';

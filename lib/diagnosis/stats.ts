@@ -115,7 +115,9 @@ export function rate(k: number, n: number, level = 0.95): Rate {
   const denom = 1 + z2 / n;
   const centre = (phat + z2 / (2 * n)) / denom;
   const half = (z * Math.sqrt((phat * (1 - phat)) / n + z2 / (4 * n * n))) / denom;
-  return { k, n, rate: phat, lo: Math.max(0, centre - half), hi: Math.min(1, centre + half), level };
+  const lo = k === 0 ? 0 : Math.max(0, centre - half);
+  const hi = k === n ? 1 : Math.min(1, centre + half);
+  return { k, n, rate: phat, lo, hi, level };
 }
 
 export interface HistogramBin {

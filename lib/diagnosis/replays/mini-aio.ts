@@ -149,16 +149,24 @@ export class MiniCtx {
 
   // --- polling ---------------------------------------------------------------------------
 
-  /** Start of the home thread's poll phase (its fd set and timeout are fixed after this). */
+  /**
+   * Start of the home thread's poll phase (QEMU's notify_me += 2: its fd set and timeout are
+   * fixed after this). The sleep is published as starting here, so a kick that lands
+   * between this point and ppoll counts as a kick of this sleep.
+   */
   beginPoll(): void {
     if (!this.home) return;
-    Atomics.store(this.m.rt, RT.POLL_START_NS, nowNs());
+    const now = nowNs();
+    Atomics.store(this.m.rt, RT.POLL_START_NS, now);
+    Atomics.store(this.m.state.times, T.SLEEP_START_NS, now);
     this.m.set(R.KICKS_AT_POLL_START, Atomics.load(this.w, W.KICKS));
     this.m.set(R.IN_POLL, 1);
   }
 
   endPoll(): void {
-    if (this.home) this.m.set(R.IN_POLL, 0);
+    if (!this.home) return;
+    this.m.set(R.IN_POLL, 0);
+    Atomics.store(this.m.state.times, T.SLEEP_START_NS, 0n);
   }
 
   /**
@@ -179,7 +187,7 @@ export class MiniCtx {
       }
       Atomics.store(st.words, W.WATCHED_COUNT, entries.length);
       Atomics.store(st.times, T.TIMEOUT_NS, BigInt(timeoutNs));
-      Atomics.store(st.times, T.SLEEP_START_NS, nowNs());
+      if (!this.m.get(R.IN_POLL)) Atomics.store(st.times, T.SLEEP_START_NS, nowNs());
       Atomics.store(st.words, W.POLLING, 1);
       Atomics.add(st.words, W.SLEEPS, 1);
     }

@@ -89,7 +89,7 @@ export class ReplayRun {
     Atomics.store(m.state.words, W.RELAY_FD, -1);
     m.set(R.DEVICE_FD, this.deviceFd);
     m.set(R.VARIANT, this.fixed ? 1 : 0);
-    m.set(R.HOLD_MS, 3 * this.stallMs);
+    m.set(R.HOLD_MS, 5 * this.stallMs);
     if (withBeacon) {
       this.#beacon = new Beacon('replay', new Uint8Array(m.sab), `${this.scenario.id}.${this.fixed ? 'fixed' : 'historical'}`);
     }

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// aio-notify: doctor | inspect | repro. `bench` belongs to the benchmarks.
+import { doctorCommand, DOCTOR_USAGE } from '../lib/diagnosis/cli/doctor';
+import { inspectCommand, INSPECT_USAGE } from '../lib/diagnosis/cli/inspect';
+import { CliIO, UsageError } from '../lib/diagnosis/cli/io';
+import { reproCommand, REPRO_USAGE } from '../lib/diagnosis/cli/repro';
+import { packageInfo } from '../lib/diagnosis/package-info';
+
+const USAGE = `usage: aio-notify <command> [options]
+
+${DOCTOR_USAGE}
+
+${INSPECT_USAGE}
+
+${REPRO_USAGE}
+
+aio-notify --version | --help`;
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'doctor':
+        return await doctorCommand(rest, io);
+      case 'inspect':
+        return await inspectCommand(rest, io);
+      case 'repro':
+        return await reproCommand(rest, io);
+      case '--version':
+      case '-v':
+        io.stdout.write(`${packageInfo().version}\n`);
+        return 0;
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(`${USAGE}\n`);
+        return 0;
+      case undefined:
+        throw new UsageError('a command is needed');
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`aio-notify: ${error.message}\nRun 'aio-notify --help' for usage.\n`);
+      return 2;
+    }
+    io.stderr.write(`aio-notify: ${(error as Error).stack ?? error}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      process.stderr.write(`aio-notify: ${error}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,106 @@
+// Checks 1 and 2: sleeping one-way wake-up, native floor beside the JavaScript path.
+//  1. eventfd + ppoll: two C++ threads; then AioContext, main thread -> IOThread.
+//  2. SIGIO -> sigwait -> pipe: two C++ threads and a sigwait thread; then from
+//     JavaScript, kill(getpid(), SIGIO) -> the addon's signal relay -> a worker in ppoll.
+// Timings on shared machines drift by 2-3x within seconds, so the native and JavaScript
+// sides are measured in alternating rounds, both unpinned (as the JavaScript threads are),
+// and compared by their medians (DESIGN.md, "Measuring").
+import { nativeWake, PinMode, WakePath } from '../../harnesses';
+import { measureAioWake } from '../../measure/aio-wake';
+import { measureSigioWake } from '../../measure/sigio-wake';
+import { mergeMeasurements, WakeMeasurement } from '../../measure/wake-result';
+import { Sizes } from '../sizes';
+import { fmtUs, latencyBlock } from '../blocks';
+import { CheckResult, LatencyBlock } from '../types';
+import { CheckContext, result } from './context';
+
+const ROUNDS = 4;
+
+async function native(path: WakePath, samples: number, s: Sizes, pin: PinMode): Promise<WakeMeasurement> {
+  const r = await nativeWake(path, { samples, gapUs: s.gapUs, boundMs: s.wakeBoundMs, maxMs: 60_000, pin });
+  return { latencies: r.latencies, late: r.late, lost: r.lost, spurious: r.spurious, elapsedNs: r.elapsedNs, truncated: r.latencies.length < samples };
+}
+
+type JsMeasure = (o: { samples: number; gapUs: number; boundMs: number; maxMs: number; onProgress?: (d: number, t: number) => void }) => Promise<WakeMeasurement>;
+
+/** Alternating rounds of the native path and the JavaScript path. */
+async function sideBySide(
+  c: CheckContext,
+  path: WakePath,
+  js: JsMeasure,
+  labels: [string, string],
+): Promise<{ native: WakeMeasurement; js: WakeMeasurement }> {
+  const s = c.sizes;
+  const nat: WakeMeasurement[] = [];
+  const jsm: WakeMeasurement[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const base = round / ROUNDS;
+    c.progress(labels[0], base);
+    nat.push(await native(path, Math.ceil(s.wakeSamples / ROUNDS), s, 'none'));
+    c.progress(labels[1], base + 0.5 / ROUNDS);
+    jsm.push(
+      await js({
+        samples: Math.ceil(s.jsWakeSamples / ROUNDS),
+        gapUs: s.gapUs,
+        boundMs: s.wakeBoundMs,
+        maxMs: 60_000,
+        onProgress: (done, total) => c.progress(labels[1], base + (0.5 + (0.5 * done) / total) / ROUNDS),
+      }),
+    );
+  }
+  return { native: mergeMeasurements(nat), js: mergeMeasurements(jsm) };
+}
+
+function verdictOf(blocks: LatencyBlock[], notes: string[]): CheckResult['verdict'] {
+  const lost = blocks.reduce((a, b) => a + b.lost, 0);
+  const late = blocks.reduce((a, b) => a + b.late, 0);
+  const spurious = blocks.reduce((a, b) => a + (b.spurious ?? 0), 0);
+  if (lost > 0) notes.push(`${lost} wake-up(s) never arrived`);
+  if (late > 0) notes.push(`${late} wake-up(s) came later than ${blocks[0].boundMs} ms: scheduler or hypervisor delay, not a lost wake-up`);
+  if (spurious > 0) notes.push(`${spurious} spurious wake-up(s) (woken with nothing sent)`);
+  for (const b of blocks) if (b.truncated) notes.push(`${b.side} ${b.path}: time limit reached after ${b.n} samples`);
+  if (lost > 0) return 'fail';
+  return late > 0 || blocks.some((b) => b.truncated) ? 'warn' : 'pass';
+}
+
+function line(b: LatencyBlock): string {
+  return `${b.side} p50 ${fmtUs(b.p50)} p99 ${fmtUs(b.p99)}`;
+}
+
+export async function checkWakeEventfd(c: CheckContext): Promise<CheckResult> {
+  const started = Date.now();
+  const base = { id: 'wake-eventfd' as const, number: 1, title: 'wake-up via eventfd + ppoll' };
+  const s = c.sizes;
+  const m = await sideBySide(c, 'eventfd', measureAioWake, ['native eventfd wake-ups', 'AioContext wake-ups (main -> IOThread)']);
+  const nat = latencyBlock('eventfd', 'native', m.native, s.wakeBoundMs);
+  const js = latencyBlock('AioContext main -> IOThread', 'js', m.js, s.wakeBoundMs);
+  const details: Record<string, unknown> = { native: nat, js, pin: 'none', rounds: ROUNDS };
+  if (c.sizes.wakeSamples >= 10_000) {
+    c.progress('same-CPU baseline', 0.99);
+    details.sameCpu = latencyBlock('eventfd, both threads on one CPU', 'native', await native('eventfd', 2000, s, 'same'), s.wakeBoundMs);
+    details.crossCpu = latencyBlock('eventfd, threads on two CPUs', 'native', await native('eventfd', 2000, s, 'split'), s.wakeBoundMs);
+  }
+  const notes: string[] = [];
+  const verdict = verdictOf([nat, js], notes);
+  const overhead = { p50Ratio: js.p50 / nat.p50, p99Ratio: js.p99 / nat.p99, p50DeltaUs: Math.round((js.p50 - nat.p50) * 100) / 100 };
+  details.jsOverhead = overhead;
+  const lost = nat.lost + js.lost;
+  const summary =
+    `${lost ? `${lost} LOST; ` : ''}${line(nat)} | ${line(js)} (JS/native p50 x${overhead.p50Ratio.toFixed(2)}); ` +
+    `late ${nat.late + js.late}, lost ${lost}`;
+  return result(base, started, verdict, summary, notes, details);
+}
+
+export async function checkWakeSigio(c: CheckContext): Promise<CheckResult> {
+  const started = Date.now();
+  const base = { id: 'wake-sigio' as const, number: 2, title: 'wake-up via SIGIO -> sigwait -> pipe' };
+  const s = c.sizes;
+  const m = await sideBySide(c, 'sigio', measureSigioWake, ['native SIGIO wake-ups', 'JavaScript SIGIO wake-ups (kill -> relay -> worker)']);
+  const nat = latencyBlock('SIGIO -> sigwait -> pipe', 'native', m.native, s.wakeBoundMs);
+  const js = latencyBlock('kill(SIGIO) -> relay -> worker', 'js', m.js, s.wakeBoundMs);
+  const notes: string[] = [];
+  const verdict = verdictOf([nat, js], notes);
+  const lost = nat.lost + js.lost;
+  const summary = `${lost ? `${lost} LOST; ` : ''}${line(nat)} | ${line(js)}; late ${nat.late + js.late}, lost ${lost}`;
+  return result(base, started, verdict, summary, notes, { native: nat, js, pin: 'none', rounds: ROUNDS });
+}

@@ -1,0 +1,134 @@
+// The doctor: each check in quick form (scaled down: these tests also run under qemu-user),
+// the JSON report against its schema, the renderers, the verdict and exit codes.
+import assert from 'node:assert/strict';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { renderMarkdown } from '../lib/diagnosis/doctor/render-markdown';
+import { renderText } from '../lib/diagnosis/doctor/render-text';
+import { CHECK_IDS, CheckId, runDoctor } from '../lib/diagnosis/doctor/run';
+import { useColor } from '../lib/diagnosis/doctor/style';
+import { DoctorReport } from '../lib/diagnosis/doctor/types';
+import { overall } from '../lib/diagnosis/doctor/verdict';
+import { environmentReport } from '../lib/diagnosis/environment';
+import { canSpawnNode, CLI, runNode } from './helpers/children';
+import { validate } from './helpers/json-schema';
+import { DOCTOR_REPORT_SCHEMA } from '../lib/diagnosis/doctor/schema';
+import { existsSync } from 'node:fs';
+
+const SCHEMA = DOCTOR_REPORT_SCHEMA;
+const DOCS_SCHEMA = join(__dirname, '..', '..', 'docs', 'doctor-report.schema.json');
+const env = environmentReport();
+const emulated = env.emulation !== null;
+const reports = new Map<CheckId, DoctorReport>();
+
+for (const id of CHECK_IDS) {
+  test(`doctor check ${id} (quick form) runs and finds no lost wake-up`, { timeout: 240_000 }, async () => {
+    const progress: number[] = [];
+    const r = await runDoctor({ mode: 'quick', only: [id], scale: emulated ? 0.05 : 0.2, onProgress: (n) => progress.push(n) });
+    reports.set(id, r);
+    assert.equal(r.checks.length, 1);
+    const c = r.checks[0];
+    assert.equal(c.id, id);
+    assert.ok(progress.length > 0 && progress.every((n) => n === c.number));
+    assert.notEqual(c.verdict, 'error', c.summary);
+    assert.notEqual(c.verdict, 'fail', `${c.summary}\n${c.notes.join('\n')}`);
+    assert.deepEqual(validate(SCHEMA, JSON.parse(JSON.stringify(r))), []);
+    assert.equal(r.exitCode, 0);
+    if (id === 'wake-eventfd' || id === 'wake-sigio') {
+      const d = c.details as { native: { n: number; lost: number }; js: { n: number; lost: number } };
+      assert.ok(d.native.n > 0 && d.js.n > 0);
+      assert.equal(d.native.lost + d.js.lost, 0);
+    }
+    if (id === 'aio-race') assert.equal((c.details as { lost: { k: number } }).lost.k, 0);
+    if (id === 'litmus') {
+      const d = c.details as { sb: Array<{ reordered: { k: number } }>; correct: { lost: number }; control: { lost: number; required: boolean } };
+      assert.equal(d.sb[2].reordered.k, 0);
+      assert.equal(d.correct.lost, 0);
+      if (d.control.required) assert.ok(d.control.lost > 0);
+    }
+    if (id === 'replays') {
+      const d = c.details as { scenarios: Array<{ historical: { pass: boolean } | null; fixed: { pass: boolean } }> };
+      assert.equal(d.scenarios.length, 6);
+      assert.ok(d.scenarios.every((x) => (x.historical === null || x.historical.pass) && x.fixed.pass));
+    }
+  });
+}
+
+test('the report renders as text (with and without colour) and as Markdown', () => {
+  const r = reports.get('wake-eventfd') ?? reports.values().next().value;
+  assert.ok(r, 'a check test ran first');
+  const plain = renderText(r, { color: false });
+  assert.doesNotMatch(plain, /\x1b\[/);
+  assert.match(plain, /^aio-notify doctor /);
+  assert.match(plain, /Verdict: healthy/);
+  assert.match(renderText(r, { color: true }), /\x1b\[32mPASS|\x1b\[33mWARN/);
+  if (r.checks[0].id === 'wake-eventfd') assert.match(plain, /█/); // the histogram
+  const md = renderMarkdown(r);
+  assert.match(md, /^## aio-notify doctor: healthy \(exit 0\)/);
+  assert.match(md, /\| # \| check \| verdict \| summary \|/);
+});
+
+test('the schema rejects what it should', () => {
+  const r = JSON.parse(JSON.stringify(reports.values().next().value)) as Record<string, unknown>;
+  assert.deepEqual(validate(SCHEMA, r), []);
+  assert.notDeepEqual(validate(SCHEMA, { ...r, schemaVersion: 2 }), []);
+  assert.notDeepEqual(validate(SCHEMA, { ...r, exitCode: 3 }), []);
+  const { environment: _e, ...noEnv } = r;
+  assert.notDeepEqual(validate(SCHEMA, noEnv), []);
+  assert.notDeepEqual(validate(SCHEMA, { ...r, checks: [{ id: 'litmus' }] }), []);
+});
+
+test('docs/doctor-report.schema.json is the schema the code validates against', { skip: existsSync(DOCS_SCHEMA) ? false : 'docs/ is not in this copy' }, () => {
+  assert.deepEqual(JSON.parse(readFileSync(DOCS_SCHEMA, 'utf8')), DOCTOR_REPORT_SCHEMA);
+});
+
+test('overall verdict and exit code', () => {
+  assert.deepEqual(overall([{ verdict: 'pass' }, { verdict: 'warn' }, { verdict: 'skip' }]), { verdict: 'healthy', exitCode: 0 });
+  assert.deepEqual(overall([{ verdict: 'pass' }, { verdict: 'fail' }, { verdict: 'error' }]), { verdict: 'unhealthy', exitCode: 1 });
+  assert.deepEqual(overall([{ verdict: 'error' }, { verdict: 'pass' }]), { verdict: 'error', exitCode: 2 });
+});
+
+test('colour: only on a TTY, never with NO_COLOR', () => {
+  assert.equal(useColor({ isTTY: true }, {}), true);
+  assert.equal(useColor({ isTTY: false }, {}), false);
+  assert.equal(useColor({ isTTY: true }, { NO_COLOR: '1' }), false);
+  assert.equal(useColor({ isTTY: true }, { NO_COLOR: '' }), true);
+});
+
+test('runDoctor arguments are checked', async () => {
+  await assert.rejects(runDoctor({ mode: 'slow' as never }), { code: 'ERR_OUT_OF_RANGE' });
+  await assert.rejects(runDoctor({ only: ['nope' as never] }), { code: 'ERR_OUT_OF_RANGE' });
+  await assert.rejects(runDoctor({ scale: 2 }), { code: 'ERR_OUT_OF_RANGE' });
+  await assert.rejects(runDoctor({ onProgress: 1 as never }), { code: 'ERR_INVALID_ARG_TYPE' });
+});
+
+const skip = canSpawnNode() ? false : 'this Node cannot spawn itself here (qemu-user without binfmt)';
+
+test('doctor CLI: --json is valid, --markdown goes to $GITHUB_STEP_SUMMARY, exit 0 healthy, 2 on usage errors', { skip, timeout: 240_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aio-doctor-'));
+  try {
+    const summary = join(dir, 'summary.md');
+    const out = join(dir, 'report.json');
+    const r = runNode([CLI, 'doctor', '--quick', '--only', 'replays', '--markdown', '--json-out', out], { ...process.env, GITHUB_STEP_SUMMARY: summary });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^## aio-notify doctor: healthy/);
+    assert.match(readFileSync(summary, 'utf8'), /^## aio-notify doctor: healthy/);
+    assert.deepEqual(validate(SCHEMA, JSON.parse(readFileSync(out, 'utf8'))), []);
+    const j = runNode([CLI, 'doctor', '--quick', '--only', 'replays', '--json']);
+    assert.equal(j.status, 0, j.stderr);
+    assert.deepEqual(validate(SCHEMA, JSON.parse(j.stdout)), []);
+    const t = runNode([CLI, 'doctor', '--quick', '--only', 'replays'], { ...process.env, NO_COLOR: '1' });
+    assert.equal(t.status, 0);
+    assert.doesNotMatch(t.stdout, /\x1b\[/);
+    assert.equal(t.stderr, ''); // progress only on a TTY
+    const printed = runNode([CLI, 'doctor', '--print-schema']);
+    assert.equal(printed.status, 0);
+    assert.deepEqual(JSON.parse(printed.stdout), DOCTOR_REPORT_SCHEMA);
+    assert.equal(runNode([CLI, 'doctor', '--frobnicate']).status, 2);
+    assert.equal(runNode([CLI, 'doctor', '--only', 'nope']).status, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
