@@ -10,7 +10,10 @@ export interface BenchConfig {
     samples: number;
     /** µs between the receiver's announced sleep and each send, for every method. */
     gapUs: number;
-    /** Samples per method in the unrecorded warm-up round (JIT, thread start). */
+    /**
+     * Samples per method in the unrecorded warm-up round: a JavaScript receiver's poll()
+     * reaches V8's optimizing tier only after about a thousand wake-ups.
+     */
     warmup: number;
     /** Where the native harness runs its two threads. */
     pin: PinMode;
@@ -22,7 +25,7 @@ export interface BenchConfig {
 }
 
 export const FULL: Omit<BenchConfig, 'quick' | 'json'> = {
-  wake: { rounds: 20, samples: 500, gapUs: 50, warmup: 50, pin: 'none' },
+  wake: { rounds: 20, samples: 500, gapUs: 50, warmup: 1000, pin: 'none' },
   fastPath: { iterations: 1_000_000, repeats: 21 },
   coalesce: { durationMs: 1000, rounds: 3, notifiers: [1, 4] },
   poll: { fds: [8, 64, 1024, 4096], iterations: 20_000, repeats: 11 },
@@ -30,7 +33,7 @@ export const FULL: Omit<BenchConfig, 'quick' | 'json'> = {
 };
 
 export const QUICK: Omit<BenchConfig, 'quick' | 'json'> = {
-  wake: { rounds: 4, samples: 100, gapUs: 50, warmup: 20, pin: 'none' },
+  wake: { rounds: 4, samples: 100, gapUs: 50, warmup: 1000, pin: 'none' },
   fastPath: { iterations: 200_000, repeats: 7 },
   coalesce: { durationMs: 300, rounds: 1, notifiers: [1, 4] },
   poll: { fds: [8, 64, 1024, 4096], iterations: 5_000, repeats: 5 },
