@@ -7,7 +7,7 @@ export function renderReport(r: BenchReport): string {
   const out: string[] = [];
   out.push(`aio-notify bench${r.quick ? ' --quick' : ''} · ${r.startedAt} · ${(r.elapsedMs / 1000).toFixed(1)} s`);
   out.push(
-    `${e.cpuModel} · ${e.cores.online} CPUs · Linux ${e.kernel.release} · ` +
+    `${e.cpuModel} · ${e.cores.online} CPUs${e.cores.available < e.cores.online ? ` (${e.cores.available} usable by this process)` : ''} · Linux ${e.kernel.release} · ` +
       `${e.hypervisor.present ? `hypervisor${e.hypervisor.vendor ? ` (${e.hypervisor.vendor})` : ''}` : 'no hypervisor'} · ` +
       `cpuidle ${e.cpuidle.driver ?? '?'}${Object.keys(e.haltPoll).length ? ` (${Object.entries(e.haltPoll).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''} · Node ${e.node}`,
   );
