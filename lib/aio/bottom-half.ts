@@ -208,12 +208,24 @@ export class BhTable {
 
   /**
    * QEMU's QSLIST_MOVE_ATOMIC of bh_list: the bottom halves enqueued since the last call,
-   * in creation order. They stay PENDING until dequeue() takes each one.
+   * in creation order, written to into[0..n) (overwriting; the array only grows), and n.
+   * They stay PENDING until dequeue() takes each one. The caller reuses `into`, so a
+   * round of bottom halves allocates nothing.
    */
-  takeEnqueued(): Bh[] {
+  takeEnqueued(into: Array<Bh | null>): number {
     // See enqueueBh(): exchange first, read the words after.
-    if (Atomics.exchange(this.state.words, W.BH_ENQUEUED, 0) === 0) return [];
-    return this.live.filter((bh) => Atomics.load(bh.words, bh.index) & BH_PENDING);
+    if (Atomics.exchange(this.state.words, W.BH_ENQUEUED, 0) === 0) return 0;
+    const live = this.live;
+    let n = 0;
+    for (let i = 0; i < live.length; i++) {
+      const bh = live[i];
+      if (Atomics.load(bh.words, bh.index) & BH_PENDING) {
+        if (n < into.length) into[n] = bh;
+        else into.push(bh);
+        n++;
+      }
+    }
+    return n;
   }
 
   /**
@@ -241,16 +253,23 @@ export class BhTable {
    */
   timeoutNs(extra: readonly Bh[]): number {
     if (Atomics.load(this.state.words, W.BH_ENQUEUED) === 0 && extra.length === 0) return -1;
-    let timeout = -1;
-    for (const list of [extra, this.live]) {
-      for (const bh of list) {
-        const f = Atomics.load(bh.words, bh.index);
-        if ((f & ~FLAG_BITS) !== bh.gen) continue;
-        if ((f & (BH_PENDING | BH_SCHEDULED | BH_DELETED)) !== (BH_PENDING | BH_SCHEDULED)) continue;
-        if (!(f & BH_IDLE)) return 0; // "non-idle bottom halves will be executed immediately"
-        timeout = 10_000_000; // "idle bottom halves will be polled at least every 10ms"
-      }
-    }
-    return timeout;
+    const a = listTimeoutNs(extra);
+    if (a === 0) return 0;
+    const b = listTimeoutNs(this.live);
+    return b === 0 ? 0 : Math.max(a, b); // 10 ms if either has an idle one, else -1
   }
+}
+
+/** timeoutNs() over one list (no allocation: two plain loops instead of a list of lists). */
+function listTimeoutNs(list: readonly Bh[]): number {
+  let timeout = -1;
+  for (let i = 0; i < list.length; i++) {
+    const bh = list[i];
+    const f = Atomics.load(bh.words, bh.index);
+    if ((f & ~FLAG_BITS) !== bh.gen) continue;
+    if ((f & (BH_PENDING | BH_SCHEDULED | BH_DELETED)) !== (BH_PENDING | BH_SCHEDULED)) continue;
+    if (!(f & BH_IDLE)) return 0; // "non-idle bottom halves will be executed immediately"
+    timeout = 10_000_000; // "idle bottom halves will be polled at least every 10ms"
+  }
+  return timeout;
 }

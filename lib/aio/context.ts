@@ -20,9 +20,11 @@ export interface AioContextOptions {
   name?: string;
 }
 
-/** Bottom halves taken for a round and not yet run (QEMU's BHListSlice). */
+/** Bottom halves taken for a round and not yet run (QEMU's BHListSlice); reused. */
 interface Slice {
-  bhs: Bh[];
+  /** bhs[next..count) are still to run; those taken to run are set to null (no stale references). */
+  bhs: Array<Bh | null>;
+  count: number;
   next: number;
 }
 
@@ -53,6 +55,8 @@ export class AioContext {
   readonly #handlers: HandlerSet;
   readonly #slices: Slice[] = [];
   #attachment: Attachment | null = null;
+  /** Run-out slices kept for reuse, so that a round of bottom halves allocates nothing. */
+  readonly #spareSlices: Slice[] = [];
   #closed = false;
 
   constructor(options?: AioContextOptions) {
@@ -148,10 +152,16 @@ export class AioContext {
     // QEMU: store_release(notify_me - 2), "finish the poll before clearing the flag".
     if (useNotifyMe) Atomics.sub(w, W.NOTIFY_ME, 2);
     this.notifyAccept();
-    // aio_context_notifier_cb: the eventfd is cleared by its handler; never progress.
-    if (notifierReady) this.#notifier.testAndClear();
 
     let progress = this.#bhPoll();
+    // aio_context_notifier_cb: the eventfd is cleared by its handler, never progress, and,
+    // as in QEMU, only after the bottom halves: the read(2) is not on the path from a
+    // wake-up to the bottom half that announced it. Clearing late loses nothing: NOTIFIED,
+    // not the counter, carries the notification, and no new kick can be written while
+    // NOTIFY_ME is back to 0, so the count read here is this sleep's own (or a stale one
+    // that would only cause a spurious wake). A nested poll in a bottom half may find the
+    // count still set and return at once, clearing it itself, as a nested aio_poll in QEMU.
+    if (notifierReady) this.#notifier.testAndClear();
     if (readyNodes) progress = this.#dispatch(readyNodes) || progress;
     progress = this.#timers.run() || progress;
     return progress;
@@ -172,7 +182,7 @@ export class AioContext {
 
   /** aio_compute_timeout(): 0 if a bottom half is scheduled, else the nearest timer. */
   #computeTimeout(): number {
-    const pending = this.#slices.length === 0 ? NO_BHS : this.#slices.flatMap((s) => s.bhs.slice(s.next));
+    const pending = this.#slices.length === 0 ? NO_BHS : this.#slices.flatMap((s) => s.bhs.slice(s.next, s.count) as Bh[]);
     const bh = this.#bhs.timeoutNs(pending);
     if (bh === 0) return 0;
     return soonest(bh, this.#timers.timeoutNs());
@@ -184,16 +194,22 @@ export class AioContext {
    * continues the outer slices, as QEMU's does, and dequeue() makes each run happen once.
    */
   #bhPoll(): boolean {
-    const taken = this.#bhs.takeEnqueued();
-    if (taken.length > 0) this.#slices.push({ bhs: taken, next: 0 });
+    const taken = this.#spareSlices.pop() ?? { bhs: [], count: 0, next: 0 };
+    taken.count = this.#bhs.takeEnqueued(taken.bhs);
+    taken.next = 0;
+    if (taken.count > 0) this.#slices.push(taken);
+    else this.#spareSlices.push(taken);
     let progress = false;
     while (this.#slices.length > 0) {
+      // Read afresh after every run: a nested poll may have run this slice out and recycled it.
       const slice = this.#slices[0];
-      if (slice.next === slice.bhs.length) {
+      if (slice.next === slice.count) {
         this.#slices.shift();
+        this.#spareSlices.push(slice);
         continue;
       }
-      const bh = slice.bhs[slice.next++];
+      const bh = slice.bhs[slice.next]!;
+      slice.bhs[slice.next++] = null;
       const flags = this.#bhs.dequeue(bh);
       if (flags === 0) continue;
       if (flags & (BH_DELETED | BH_ONESHOT)) this.#bhs.free(bh);
@@ -383,6 +399,7 @@ export class AioContext {
     this.#handlers.close();
     this.#timers.clear();
     this.#slices.length = 0;
+    this.#spareSlices.length = 0;
     this.#relay?.close();
     this.#notifier.close();
   }

@@ -1,0 +1,72 @@
+// The issue's targets as ratios within this run: each a line with the measured figure,
+// the limit and PASS/MISS. They never decide the exit status (timing is noisy here).
+import type { BenchReport, TargetLine } from './report';
+import { formatBytes, formatNs } from './format';
+
+type Figures = Omit<BenchReport, 'targets'>;
+
+function line(id: string, label: string, measured: number, limit: number, unit: string, detail: string): TargetLine {
+  return { id, label, measured, limit, unit, pass: Number.isFinite(measured) && measured <= limit, detail };
+}
+
+export const RSS_LIMIT_BYTES = 5 * 1024 * 1024;
+
+export function evaluateTargets(r: Figures): TargetLine[] {
+  const out: TargetLine[] = [];
+  const wake = new Map(r.wake.rows.map((w) => [w.id, w]));
+  const native = wake.get('native');
+  const atomics = wake.get('atomics');
+  for (const id of ['aio-main', 'aio-iothread']) {
+    const aio = wake.get(id);
+    if (!aio) continue;
+    const name = id === 'aio-main' ? 'main -> IOThread' : 'IOThread -> IOThread';
+    if (native) {
+      out.push(
+        line(`wake-${id}-vs-native`, `AioContext ${name} one-way p50 <= 1.3x native p50`, aio.p50Ns / native.p50Ns, 1.3, 'x',
+          `${formatNs(aio.p50Ns)} / ${formatNs(native.p50Ns)}`),
+      );
+    }
+    if (atomics) {
+      out.push(
+        line(`wake-${id}-vs-atomics`, `AioContext ${name} one-way p50 <= 1.2x Atomics.wait p50`, aio.p50Ns / atomics.p50Ns, 1.2, 'x',
+          `${formatNs(aio.p50Ns)} / ${formatNs(atomics.p50Ns)}`),
+      );
+    }
+  }
+  const cost = new Map(r.fastPath.rows.map((c) => [c.id, c]));
+  const load = cost.get('atomics-load');
+  for (const id of ['notify-ctx', 'notify-ref']) {
+    const c = cost.get(id);
+    if (!c || !load) continue;
+    out.push(
+      line(`fast-path-${id}`, `${c.label.split(',')[0]} fast path <= 4x an Atomics.load loop iteration`, c.nsPerOp / load.nsPerOp, 4, 'x',
+        `${formatNs(c.nsPerOp)} / ${formatNs(load.nsPerOp)}`),
+    );
+  }
+  for (const c of r.coalesce.rows) {
+    out.push(
+      line(`coalesce-${c.notifiers}`, `<= 1 eventfd write per blocking poll, ${c.notifiers} notifier thread(s)`, c.kicksPerBlockingPoll, 1, 'writes/poll',
+        `${c.kicks} writes / ${c.blockingPolls} poll(true) (${c.sleeps} slept: ${c.kicksPerSleep.toFixed(3)}/sleep)`),
+    );
+  }
+  const poll = new Map(r.poll.rows.filter((p) => p.skipped === null).map((p) => [p.fds, p]));
+  const p8 = poll.get(8);
+  const p1024 = poll.get(1024);
+  if (p8 && p1024) {
+    out.push(
+      line('poll-1024-vs-8', 'poll(false) with 1024 idle fds <= 3x with 8', p1024.idleNsPerOp / p8.idleNsPerOp, 3, 'x',
+        `${formatNs(p1024.idleNsPerOp)} (${p1024.backend}) / ${formatNs(p8.idleNsPerOp)} (${p8.backend})`),
+    );
+  }
+  for (const m of r.memory.rows) {
+    out.push(
+      line(`rss-${m.id}`, `RSS growth <= 5 MiB over ${m.cycles} ${m.id === 'bh-poll' ? 'bh.schedule/poll' : 'notify/poll'} cycles`, m.rssGrowth / RSS_LIMIT_BYTES, 1, 'x limit',
+        `${formatBytes(m.rssGrowth)} (heap after GC ${formatBytes(m.heapDelta)})`),
+    );
+    out.push(
+      line(`alloc-${m.id}`, `no allocation per ${m.id === 'bh-poll' ? 'bh.schedule/poll' : 'notify/poll'} cycle (< 1 byte/cycle)`, m.allocBytesPerCycle, 1, 'bytes/cycle',
+        `${m.allocBytesPerCycle.toFixed(1)} bytes/cycle`),
+    );
+  }
+  return out;
+}

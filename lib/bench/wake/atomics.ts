@@ -1,0 +1,47 @@
+// Node's own peer: Atomics.notify from the main thread -> a worker asleep in Atomics.wait.
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { A, atomicsViews, ATOMICS_BYTES } from './atomics-layout';
+import { awaitCount, awaitFlag, pauseMs, WakeMethod, WakeRound } from './method';
+
+export function atomicsMethod(): WakeMethod {
+  const sab = new SharedArrayBuffer(ATOMICS_BYTES);
+  const { words, times } = atomicsViews(sab);
+  let worker: Worker | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let sample = 0;
+  return {
+    id: 'atomics',
+    label: 'Atomics.notify -> worker in Atomics.wait',
+    async start() {
+      worker = new Worker(join(__dirname, 'atomics-worker.js'), { workerData: { sab } });
+      exited = new Promise((resolve) => worker!.once('exit', () => resolve()));
+      worker.on('error', () => {});
+      await new Promise<void>((resolve, reject) => {
+        worker!.once('online', resolve);
+        worker!.once('error', reject);
+      });
+    },
+    async round(samples: number, gapUs: number): Promise<WakeRound> {
+      const latencies = new Float64Array(samples);
+      for (let k = 0; k < samples; k++) {
+        const i = ++sample;
+        awaitFlag(words, A.ARMED, i, 'the Atomics.wait worker to sleep');
+        pauseMs(gapUs / 1000);
+        const t0 = process.hrtime.bigint();
+        Atomics.store(words, A.GO, i);
+        Atomics.notify(words, A.GO);
+        awaitCount(words, A.DONE, i, 'the Atomics.wait worker to wake');
+        latencies[k] = Number(Atomics.load(times, 0) - t0);
+      }
+      return { latencies, lost: null };
+    },
+    async stop() {
+      Atomics.store(words, A.STOP, 1);
+      Atomics.store(words, A.GO, -1);
+      Atomics.notify(words, A.GO);
+      await exited;
+      worker = null;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// Node's own peer: MessagePort postMessage from the main thread into an idle worker.
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { awaitCount, pauseMs, WakeMethod, WakeRound } from './method';
+
+export function messagePortMethod(): WakeMethod {
+  const sab = new SharedArrayBuffer(16);
+  const words = new Int32Array(sab, 0, 2);
+  const times = new BigInt64Array(sab, 8, 1);
+  let worker: Worker | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let sample = 0;
+  return {
+    id: 'message-port',
+    label: 'MessagePort postMessage -> idle worker',
+    async start() {
+      worker = new Worker(join(__dirname, 'message-port-worker.js'), { workerData: { sab } });
+      exited = new Promise((resolve) => worker!.once('exit', () => resolve()));
+      worker.on('error', () => {});
+      await new Promise<void>((resolve, reject) => {
+        worker!.once('online', resolve);
+        worker!.once('error', reject);
+      });
+    },
+    async round(samples: number, gapUs: number): Promise<WakeRound> {
+      if (!worker) throw new Error('bench: MessagePort method not started');
+      const latencies = new Float64Array(samples);
+      for (let k = 0; k < samples; k++) {
+        const i = ++sample;
+        // The previous sample's handler has returned (it stored DONE last): after the gap
+        // the worker's loop is back in epoll_wait.
+        pauseMs(gapUs / 1000);
+        const t0 = process.hrtime.bigint();
+        worker.postMessage(i);
+        awaitCount(words, 0, i, 'the MessagePort worker to run its handler');
+        latencies[k] = Number(Atomics.load(times, 0) - t0);
+      }
+      return { latencies, lost: null };
+    },
+    async stop() {
+      worker?.postMessage(-1);
+      await exited;
+      worker = null;
+    },
+  };
+}

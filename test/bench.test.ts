@@ -1,0 +1,86 @@
+// Smoke test of `npm run bench`: a --quick run with tiny sample counts prints one JSON
+// report of the documented shape. No timing assertions (CI machines are noisy).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { runBenchCli } from '../lib/bench/cli';
+import type { BenchReport } from '../lib/bench/report';
+
+const RUN = join(__dirname, '..', 'lib', 'bench', 'run.js');
+const run = promisify(execFile);
+
+const TINY = ['--quick', '--json', '--quiet', '--rounds=1', '--samples=5', '--iterations=500', '--repeats=1', '--coalesce-ms=30', '--fds=8,64', '--cycles=2000'];
+
+function isNumber(v: unknown): v is number {
+  return typeof v === 'number' && !Number.isNaN(v);
+}
+
+test('bench --quick --json: one report with every section', { timeout: 180_000 }, async () => {
+  const { stdout } = await run(process.execPath, [RUN, ...TINY], { timeout: 170_000, maxBuffer: 8 << 20 });
+  const r = JSON.parse(stdout) as BenchReport;
+  assert.equal(r.tool, 'aio-notify bench');
+  assert.equal(r.version, 1);
+  assert.equal(r.quick, true);
+  assert.ok(r.command.startsWith('aio-notify bench --quick'));
+  assert.ok(isNumber(r.elapsedMs) && r.elapsedMs > 0);
+  assert.equal(typeof r.environment.cpuModel, 'string');
+  assert.ok(isNumber(r.environment.cores.online));
+  assert.equal(typeof r.environment.hypervisor.present, 'boolean');
+  assert.equal(r.loadAverage.start.length, 3);
+
+  const ids = r.wake.rows.map((w) => w.id);
+  for (const id of ['native', 'aio-main', 'aio-iothread', 'atomics', 'message-port']) assert.ok(ids.includes(id), id);
+  for (const w of r.wake.rows) {
+    assert.equal(w.n, 5, w.id);
+    assert.ok(isNumber(w.p50Ns) && w.p50Ns > 0 && w.p99Ns >= w.p50Ns && w.maxNs >= w.p99Ns, w.id);
+  }
+  assert.equal(r.wake.gapUs, 50);
+
+  assert.deepEqual(r.fastPath.rows.map((c) => c.id), ['notify-ctx', 'notify-ref', 'atomics-load']);
+  for (const c of r.fastPath.rows) assert.ok(isNumber(c.nsPerOp) && c.nsPerOp > 0 && c.repeatsNs.length === 1);
+
+  assert.deepEqual(r.coalesce.rows.map((c) => c.notifiers), [1, 4]);
+  for (const c of r.coalesce.rows) {
+    assert.ok(c.notifies > 0 && isNumber(c.notifiesPerSec));
+    assert.ok(Number.isInteger(c.kicks) && Number.isInteger(c.blockingPolls) && Number.isInteger(c.sleeps));
+    assert.ok(c.sleeps <= c.blockingPolls);
+  }
+
+  assert.deepEqual(r.poll.rows.map((p) => [p.fds, p.backend]), [[8, 'ppoll'], [64, 'epoll']]);
+  for (const p of r.poll.rows) assert.ok(p.skipped === null && isNumber(p.idleNsPerOp) && isNumber(p.readyNsPerOp));
+
+  assert.deepEqual(r.memory.rows.map((m) => m.id), ['notify-poll', 'bh-poll']);
+  for (const m of r.memory.rows) {
+    assert.equal(m.cycles, 2000);
+    for (const k of ['heapUsedBefore', 'heapUsedAfter', 'heapDelta', 'rssBefore', 'rssAfter', 'rssGrowth', 'allocBytesPerCycle'] as const) {
+      assert.ok(isNumber(m[k]), k);
+    }
+  }
+
+  const targets = new Map(r.targets.map((t) => [t.id, t]));
+  for (const id of ['wake-aio-main-vs-native', 'wake-aio-main-vs-atomics', 'wake-aio-iothread-vs-native', 'wake-aio-iothread-vs-atomics',
+    'fast-path-notify-ctx', 'coalesce-1', 'coalesce-4', 'rss-notify-poll', 'alloc-notify-poll']) {
+    const t = targets.get(id);
+    assert.ok(t, id);
+    assert.ok(isNumber(t.measured) && isNumber(t.limit) && typeof t.pass === 'boolean' && typeof t.detail === 'string', id);
+  }
+  assert.ok(!targets.has('poll-1024-vs-8'), 'no 1024-fd figure was asked for');
+});
+
+test('bench: the table form and argument errors', { timeout: 180_000 }, async () => {
+  const { stdout } = await run(process.execPath, [RUN, ...TINY.filter((a) => a !== '--json')], { timeout: 170_000, maxBuffer: 8 << 20 });
+  for (const heading of ['Sleeping one-way wake-up', 'notify() fast path', 'Coalescing', 'poll(false) cost', 'Memory', 'Targets']) {
+    assert.ok(stdout.includes(heading), heading);
+  }
+  assert.match(stdout, /\b(PASS|MISS)\b/);
+
+  const text: string[] = [];
+  const io = { stdout: { write: (s: string) => text.push(s) }, stderr: { write: (s: string) => text.push(s) } };
+  assert.equal(await runBenchCli(['--frobnicate'], io), 2);
+  assert.match(text.join(''), /unknown option --frobnicate/);
+  assert.equal(await runBenchCli(['--samples=0'], io), 2);
+  assert.equal(await runBenchCli(['--help'], io), 0);
+  assert.match(text.join(''), /Usage: aio-notify bench/);
+});
