@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// aio-notify: doctor | inspect | repro. `bench` belongs to the benchmarks.
+// aio-notify: doctor | inspect | repro | bench.
 import { doctorCommand, DOCTOR_USAGE } from '../lib/diagnosis/cli/doctor';
 import { inspectCommand, INSPECT_USAGE } from '../lib/diagnosis/cli/inspect';
 import { CliIO, UsageError } from '../lib/diagnosis/cli/io';
 import { reproCommand, REPRO_USAGE } from '../lib/diagnosis/cli/repro';
 import { packageInfo } from '../lib/diagnosis/package-info';
+import { runBenchCli } from '../lib/bench/cli';
 
 const USAGE = `usage: aio-notify <command> [options]
 
@@ -13,6 +14,8 @@ ${DOCTOR_USAGE}
 ${INSPECT_USAGE}
 
 ${REPRO_USAGE}
+
+aio-notify bench [--quick] [--json]   wake-ups against the native floor and Node's own (npm run bench)
 
 aio-notify --version | --help`;
 
@@ -26,6 +29,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await inspectCommand(rest, io);
       case 'repro':
         return await reproCommand(rest, io);
+      case 'bench':
+        return await runBenchCli(rest, io);
       case '--version':
       case '-v':
         io.stdout.write(`${packageInfo().version}\n`);
