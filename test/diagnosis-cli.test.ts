@@ -22,11 +22,14 @@ test('help, version and usage errors', async () => {
   assert.match(help.out, /aio-notify inspect <pid>/);
   assert.match(help.out, /aio-notify repro <scenario>/);
   assert.match((await cli(['--version'])).out, /^\d+\.\d+\.\d+\n$/);
-  for (const bad of [[], ['bench'], ['repro'], ['repro', 'nope'], ['repro', 'stop-flag', '--stall', 'x'], ['repro', 'stop-flag', '--duration', '3'], ['inspect', '-5']]) {
+  for (const bad of [[], ['repro'], ['repro', 'nope'], ['repro', 'stop-flag', '--stall', 'x'], ['repro', 'stop-flag', '--duration', '3'], ['inspect', '-5']]) {
     const r = await cli(bad);
     assert.equal(r.code, 2, `${bad.join(' ')}: ${r.out}`);
     assert.match(r.err, /^aio-notify: /);
   }
+  const bench = await cli(['bench', '--bogus']);
+  assert.equal(bench.code, 2);
+  assert.match(bench.err, /^aio-notify bench: unknown option --bogus/);
 });
 
 test('repro --list names every replay', async () => {
