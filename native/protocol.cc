@@ -1,29 +1,5 @@
-// The notify/poll protocol in C++, racing over a real eventfd and ppoll: QEMU's
-// aio_notify() against the sleep path of aio_poll(), reduced to its two words.
-//
-//   poller (aio_poll)                        notifier (aio_notify)
-//   notify_me = 1                            pending = 1        (bh->flags / notified)
-//   smp_mb()   <-- pairs with -->            smp_mb()
-//   if (!pending) ppoll(efd, bound)          if (notify_me) write(efd, 1)
-//
-// Either the notifier sees notify_me and kicks, or the poller sees pending and does not
-// sleep: the two fences forbid the store-buffering outcome in which both read 0 (see
-// litmus.cc). Variant 1 ("correct") has both std::atomic_thread_fence(seq_cst); variant 0
-// ("nobarrier") has only compiler barriers, the positive control: on x86_64 the store
-// buffer lets each side read the other's stale 0, the poller sleeps with work pending and
-// no kick on its way, and the harness must see it.
-//
-// Every race whose ppoll times out is classified once the notifier has decided:
-//   lost  the notifier skipped the kick (it read notify_me == 0): a protocol or
-//         memory-ordering failure. Under the correct variant this must never happen.
-//   late  the kick was issued but the wake came after `bound` (scheduler or hypervisor).
-// The eventfd is drained between races, so every race starts clean.
+// The notify/poll protocol race (race_core.cc) as a Promise-returning binding.
 #include <errno.h>
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <algorithm>
 
 #include "args.h"
 #include "errors.h"
@@ -33,159 +9,12 @@
 namespace aio {
 namespace {
 
-using harness::NowNs;
-
-enum Decision : int { kUndecided = 0, kSkipped = 1, kKicked = 2 };
-
-struct RaceShared {
-  alignas(64) std::atomic<int> notify_me{0};
-  alignas(64) std::atomic<int> pending{0};
-  alignas(64) std::atomic<int> decision{kUndecided};
-  harness::PairBarrier barrier;
-  alignas(64) std::atomic<bool> stop{false};
-  int efd = -1;
-};
-
-struct RaceParams {
-  bool fenced = true;
-  int64_t races = 0;
-  int64_t bound_ns = 0;
-  int64_t max_ns = 0;
-  bool stop_after_lost = false;
-  harness::Pin pin = harness::Pin::kSplit;
-};
-
-struct RaceResult {
-  int64_t races = 0, sleeps = 0, kicks = 0, lost = 0, late = 0, spurious = 0;
-  int64_t elapsed_ns = 0;
-  int64_t first_lost_ns = -1;
-  harness::Placement placement;
-};
-
-constexpr uint32_t kDelayMask = 63;
-
-// smp_mb() where the protocol needs one; a compiler barrier in the control build, so that
-// the compiler keeps program order and only the CPU reorders.
-inline void SmpMb(bool fenced) {
-  if (fenced) {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-  } else {
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-  }
-}
-
-int PollIn(int fd, int64_t ns) {
-  struct pollfd p = {fd, POLLIN, 0};
-  struct timespec ts = {static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-  int r = ppoll(&p, 1, &ts, nullptr);
-  return r < 0 ? -1 : r;
-}
-
-void Notifier(RaceShared& sh, const RaceParams& p, int64_t deadline,
-              harness::JobRunner::Job& job, int cpu, int64_t& kicks) {
-  harness::PinSelf(cpu);
-  harness::Rng rng(0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(NowNs()));
-  for (;;) {
-    if (!sh.barrier.Wait(deadline, &job.abort)) return;
-    if (sh.stop.load(std::memory_order_relaxed)) return;
-    harness::Delay(rng.Next() & kDelayMask);
-    // aio_notify(): publish the work, then smp_mb() -- "Write ctx->notified (and also
-    // ctx->bh_list) before reading ctx->notify_me. Pairs with smp_mb() in aio_poll."
-    sh.pending.store(1, std::memory_order_relaxed);
-    SmpMb(p.fenced);
-    if (sh.notify_me.load(std::memory_order_relaxed) != 0) {
-      uint64_t one = 1;
-      ssize_t n;
-      do n = write(sh.efd, &one, sizeof one);
-      while (n < 0 && errno == EINTR);
-      kicks++;
-      sh.decision.store(kKicked, std::memory_order_release);
-    } else {
-      sh.decision.store(kSkipped, std::memory_order_release);
-    }
-    if (!sh.barrier.Wait(deadline, &job.abort)) return;
-  }
-}
-
-// Waits (bounded) for the notifier's decision of this race.
-int AwaitDecision(RaceShared& sh, int64_t until) {
-  harness::Backoff backoff;
-  int d;
-  while ((d = sh.decision.load(std::memory_order_acquire)) == kUndecided && NowNs() < until) {
-    backoff.Pause();
-  }
-  return d;
-}
-
-void RunRace(const RaceParams& p, RaceResult& out, harness::JobRunner::Job& job) {
-  RaceShared sh;
-  sh.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (sh.efd < 0) {
-    job.error = errno;
-    job.syscall = "eventfd";
-    return;
-  }
-  out.placement = harness::ChoosePlacement(p.pin);
-  const int64_t start = NowNs();
-  const int64_t end = start + p.max_ns;
-  const int64_t hard_ns = std::max<int64_t>(1000000000, 10 * p.bound_ns);
-  const int64_t deadline = end + hard_ns + 2000000000;
-  int64_t kicks = 0;
-  std::thread notifier = harness::SpawnBlocked([&sh, &p, deadline, &job, &out, &kicks]() {
-    Notifier(sh, p, deadline, job, out.placement.cpu[1], kicks);
-  });
-  harness::PinSelf(out.placement.cpu[0]);
-  harness::Rng rng(0xda942042e4dd58b5ull ^ static_cast<uint64_t>(start));
-  for (int64_t i = 0;; i++) {
-    const bool stop = i >= p.races || (p.stop_after_lost && out.lost > 0) ||
-                      ((i & 255) == 0 && (NowNs() > end || job.abort.load(std::memory_order_relaxed)));
-    sh.stop.store(stop, std::memory_order_relaxed);
-    if (!sh.barrier.Wait(deadline, &job.abort) || stop) break;
-    harness::Delay(rng.Next() & kDelayMask);
-    // aio_poll(): announce the sleep, then smp_mb() -- "Write ctx->notify_me before
-    // reading ctx->notified. Pairs with smp_mb in aio_notify()."
-    sh.notify_me.store(1, std::memory_order_relaxed);
-    SmpMb(p.fenced);
-    if (sh.pending.load(std::memory_order_relaxed) == 0) {
-      out.sleeps++;
-      int r;
-      while ((r = PollIn(sh.efd, p.bound_ns)) < 0) {
-      }
-      if (r == 0) {
-        const int d = AwaitDecision(sh, NowNs() + hard_ns);
-        if (d == kSkipped) {
-          out.lost++;
-          if (out.first_lost_ns < 0) out.first_lost_ns = NowNs() - start;
-        } else {
-          // Kicked (or the notifier stalled past the hard limit): the wake is late. Wait
-          // for it so that the next race starts with a settled eventfd.
-          out.late++;
-          PollIn(sh.efd, hard_ns);
-        }
-      }
-    }
-    sh.notify_me.store(0, std::memory_order_relaxed);
-    if (!sh.barrier.Wait(deadline, &job.abort)) break;
-    // The notifier's decision and write are done (they precede its barrier arrival).
-    uint64_t value;
-    while (read(sh.efd, &value, sizeof value) < 0 && errno == EINTR) {
-    }
-    sh.pending.store(0, std::memory_order_relaxed);
-    sh.decision.store(kUndecided, std::memory_order_relaxed);
-    out.races++;
-  }
-  out.elapsed_ns = NowNs() - start;
-  notifier.join();
-  out.kicks = kicks;
-  close(sh.efd);
-}
-
 // protocolRace(variant, races, boundNs, maxNs, stopAfterLost, pin) -> Promise<{ variant,
 //   races, sleeps, kicks, lost, late, spurious, elapsedNs, firstLostNs, pinned, cpus }>
 //   variant 0: no barriers (positive control), 1: smp_mb() on both sides.
 Napi::Value ProtocolRace(const Napi::CallbackInfo& info) {
   auto* runner = static_cast<harness::JobRunner*>(info.Data());
-  auto params = std::make_shared<RaceParams>();
+  auto params = std::make_shared<harness::RaceParams>();
   const int variant = Int32Arg(info, 0, "variant");
   params->fenced = variant == 1;
   params->races = static_cast<int64_t>(NumberArg(info, 1, "races"));
@@ -193,15 +22,14 @@ Napi::Value ProtocolRace(const Napi::CallbackInfo& info) {
   params->max_ns = static_cast<int64_t>(NumberArg(info, 3, "maxNs"));
   if (!info[4].IsBoolean()) ThrowInvalidArg(info.Env(), "stopAfterLost", "of type boolean");
   params->stop_after_lost = info[4].As<Napi::Boolean>().Value();
-  const int pin = Int32Arg(info, 5, "pin");
-  params->pin = pin == 0 ? harness::Pin::kNone : pin == 2 ? harness::Pin::kSame : harness::Pin::kSplit;
+  params->pin = harness::PinFrom(Int32Arg(info, 5, "pin"));
   if (variant < 0 || variant > 1 || params->races < 1 || params->bound_ns < 1 || params->max_ns < 1) {
     ThrowErrno(info.Env(), EINVAL, "protocolRace");
   }
-  auto result = std::make_shared<RaceResult>();
+  auto result = std::make_shared<harness::RaceResult>();
   return runner->Start(
       info.Env(), "aio-notify:protocolRace",
-      [params, result](harness::JobRunner::Job& job) { RunRace(*params, *result, job); },
+      [params, result](harness::JobRunner::Job& job) { harness::RunRace(*params, *result, job.abort, job.error); },
       [variant, result](Napi::Env env) -> Napi::Value {
         Napi::Object o = Napi::Object::New(env);
         auto num = [&](const char* k, int64_t v) {
@@ -217,10 +45,7 @@ Napi::Value ProtocolRace(const Napi::CallbackInfo& info) {
         num("elapsedNs", result->elapsed_ns);
         num("firstLostNs", result->first_lost_ns);
         o.Set("pinned", Napi::Boolean::New(env, result->placement.pinned));
-        Napi::Array cpus = Napi::Array::New(env, 2);
-        cpus.Set(0u, Napi::Number::New(env, result->placement.cpu[0]));
-        cpus.Set(1u, Napi::Number::New(env, result->placement.cpu[1]));
-        o.Set("cpus", cpus);
+        o.Set("cpus", harness::CpusArray(env, result->placement));
         return o;
       });
 }

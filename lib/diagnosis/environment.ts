@@ -16,6 +16,8 @@ export interface EnvironmentReport {
   hypervisor: { present: boolean; vendor: string | null; source: string | null };
   /** 'qemu-user' when an arm64 Node runs on an x86_64 kernel under emulation, else null. */
   emulation: string | null;
+  /** A sanitizer runtime loaded in this process ('asan', 'tsan', 'ubsan'), else null. */
+  sanitizer: string | null;
   cpuidle: { driver: string | null; governor: string | null };
   /** Halt-polling parameters found in /sys/module (guest haltpoll driver, host kvm). */
   haltPoll: Record<string, string>;
@@ -91,6 +93,13 @@ function emulation(fields: Map<string, string>): string | null {
   return null;
 }
 
+/** An instrumented build changes timing as much as emulation does: say so. */
+function sanitizer(): string | null {
+  const maps = readText('/proc/self/maps') ?? '';
+  const m = /lib(asan|tsan|ubsan)\.so/.exec(maps);
+  return m ? m[1] : null;
+}
+
 function haltPoll(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const module of ['haltpoll', 'kvm']) {
@@ -121,6 +130,7 @@ export function environmentReport(): EnvironmentReport {
     cores: { online: os.cpus().length, available: os.availableParallelism() },
     hypervisor: hypervisor(fields),
     emulation: emulation(fields),
+    sanitizer: sanitizer(),
     cpuidle: {
       driver: readText(`${idle}/current_driver`),
       governor: readText(`${idle}/current_governor`) ?? readText(`${idle}/current_governor_ro`),

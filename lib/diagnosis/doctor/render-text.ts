@@ -17,7 +17,7 @@ export function environmentLines(e: EnvironmentReport): string[] {
   const hv = e.hypervisor.present ? `hypervisor: yes${e.hypervisor.vendor ? ` (${e.hypervisor.vendor})` : ''}` : 'hypervisor: no';
   const halt = Object.entries(e.haltPoll).map(([k, v]) => `${k}=${v}`).join(' ');
   return [
-    `${e.arch} (${e.machine})${e.emulation ? ` under ${e.emulation}` : ''} · Linux ${e.kernel.release} · ${e.cpuModel} · ${e.cores.available} CPUs · ${hv}`,
+    `${e.arch} (${e.machine})${e.emulation ? ` under ${e.emulation}` : ''}${e.sanitizer ? ` · ${e.sanitizer} runtime loaded` : ''} · Linux ${e.kernel.release} · ${e.cpuModel} · ${e.cores.available} CPUs · ${hv}`,
     `cpuidle ${e.cpuidle.driver ?? 'none'} / ${e.cpuidle.governor ?? 'none'}${halt ? ` · ${halt}` : ''}`,
     `Node ${e.node} (V8 ${e.v8}) · addon ${e.addon.version} (N-API ${e.addon.napi ?? '?'}) · pid ${e.pid}`,
   ];

@@ -95,6 +95,7 @@ export const DOCTOR_REPORT_SCHEMA: Record<string, unknown> = {
         "cores",
         "hypervisor",
         "emulation",
+        "sanitizer",
         "cpuidle",
         "haltPoll",
         "node",
@@ -168,6 +169,9 @@ export const DOCTOR_REPORT_SCHEMA: Record<string, unknown> = {
           }
         },
         "emulation": {
+          "$ref": "#/$defs/nullableString"
+        },
+        "sanitizer": {
           "$ref": "#/$defs/nullableString"
         },
         "cpuidle": {

@@ -9,9 +9,12 @@ export interface CheckContext {
   progress: Progress;
 }
 
-/** True when memory-ordering controls are expected to fire: x86_64 hardware (or a VM on it), not emulated. */
+/**
+ * True when memory-ordering controls are expected to fire: x86_64 hardware (or a VM on it),
+ * neither emulated nor running an instrumented (sanitizer) build.
+ */
 export function nativeX64(env: EnvironmentReport): boolean {
-  return env.arch === 'x64' && env.emulation === null;
+  return env.arch === 'x64' && env.emulation === null && env.sanitizer === null;
 }
 
 export function result(

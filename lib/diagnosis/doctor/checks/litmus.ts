@@ -58,7 +58,9 @@ export async function checkLitmus(c: CheckContext): Promise<CheckResult> {
       notes.push(`positive control failed: the protocol without barriers lost nothing in ${s.controlMaxMs / 1000} s, so this harness cannot see the reordering`);
     } else {
       if (verdict === 'pass') verdict = 'warn';
-      notes.push(`the protocol without barriers lost nothing in ${s.controlMaxMs / 1000} s (${c.env.arch}${c.env.emulation ? `, ${c.env.emulation}` : ''}): reordering did not show here`);
+      notes.push(
+        `the protocol without barriers lost nothing in ${s.controlMaxMs / 1000} s (${[c.env.arch, c.env.emulation, c.env.sanitizer && `${c.env.sanitizer} build`].filter(Boolean).join(', ')}): reordering did not show here`,
+      );
     }
   }
   if (sb[0].reordered.k === 0 && sb[0].pinned) {
