@@ -7,19 +7,27 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { runBenchCli } from '../lib/bench/cli';
 import type { BenchReport } from '../lib/bench/report';
+import { renderReport } from '../lib/bench/table';
 
 const RUN = join(__dirname, '..', 'lib', 'bench', 'run.js');
 const run = promisify(execFile);
 
-const TINY = ['--quick', '--json', '--quiet', '--rounds=1', '--samples=5', '--iterations=500', '--repeats=1', '--coalesce-ms=30', '--fds=8,64', '--cycles=2000'];
+const TINY = ['--quick', '--json', '--quiet', '--rounds=1', '--samples=5', '--warmup=5', '--iterations=500', '--repeats=1', '--coalesce-ms=30', '--fds=8,64', '--cycles=2000'];
 
 function isNumber(v: unknown): v is number {
   return typeof v === 'number' && !Number.isNaN(v);
 }
 
-test('bench --quick --json: one report with every section', { timeout: 180_000 }, async () => {
+test('bench --quick --json: one report with every section, and its table', { timeout: 180_000 }, async () => {
   const { stdout } = await run(process.execPath, [RUN, ...TINY], { timeout: 170_000, maxBuffer: 8 << 20 });
   const r = JSON.parse(stdout) as BenchReport;
+  // The table (what the CLI prints without --json) is rendered from the same report.
+  const table = renderReport(r);
+  for (const heading of ['Sleeping one-way wake-up', 'notify() fast path', 'Coalescing', 'poll(false) cost', 'Memory', 'Targets']) {
+    assert.ok(table.includes(heading), heading);
+  }
+  assert.match(table, /\b(PASS|MISS)\b/);
+
   assert.equal(r.tool, 'aio-notify bench');
   assert.equal(r.version, 1);
   assert.equal(r.quick, true);
@@ -69,13 +77,7 @@ test('bench --quick --json: one report with every section', { timeout: 180_000 }
   assert.ok(!targets.has('poll-1024-vs-8'), 'no 1024-fd figure was asked for');
 });
 
-test('bench: the table form and argument errors', { timeout: 180_000 }, async () => {
-  const { stdout } = await run(process.execPath, [RUN, ...TINY.filter((a) => a !== '--json')], { timeout: 170_000, maxBuffer: 8 << 20 });
-  for (const heading of ['Sleeping one-way wake-up', 'notify() fast path', 'Coalescing', 'poll(false) cost', 'Memory', 'Targets']) {
-    assert.ok(stdout.includes(heading), heading);
-  }
-  assert.match(stdout, /\b(PASS|MISS)\b/);
-
+test('bench: argument errors and --help (exit 2 and 0, no run)', async () => {
   const text: string[] = [];
   const io = { stdout: { write: (s: string) => text.push(s) }, stderr: { write: (s: string) => text.push(s) } };
   assert.equal(await runBenchCli(['--frobnicate'], io), 2);

@@ -27,7 +27,7 @@ export async function runBench(config: BenchConfig, command: string, progress: (
   // JavaScript paths' threads run; the pinned placements show the range it spans here.
   const others = (['split', 'same'] as const).filter((p) => p !== w.pin).map((p) => nativeMethod(p, `native-${p}`));
   const wakeRows = await interleave(
-    [nativeMethod(w.pin), ...others, aioMainMethod(), aioIOThreadMethod(Math.max(w.samples, w.warmup)), atomicsMethod(), messagePortMethod()],
+    [nativeMethod(w.pin), ...others, aioMainMethod(w.warmup), aioIOThreadMethod(Math.max(w.samples, w.warmup)), atomicsMethod(), messagePortMethod()],
     { rounds: w.rounds, samples: w.samples, gapUs: w.gapUs, warmup: w.warmup, onProgress: progress },
   );
 

@@ -54,11 +54,11 @@ function chunkGrowth(cycle: () => void, n: number): number {
 
 /**
  * Bytes allocated per cycle: heapUsed growth over 1000 cycles (short enough that no
- * scavenge runs), less that of an empty chunk (process.memoryUsage() allocates its own
- * result), per cycle.
+ * scavenge runs; fewer for a tiny run), less that of an empty chunk
+ * (process.memoryUsage() allocates its own result), per cycle.
  */
 function allocPerCycle(cycle: () => void): number {
-  const chunk = 1000;
+  const chunk = Math.max(100, Math.min(1000, Math.floor(cycles / 20)));
   const base = chunkGrowth(() => {}, chunk);
   return Math.max(0, (chunkGrowth(cycle, chunk) - base) / chunk);
 }

@@ -11,7 +11,8 @@ export interface BenchConfig {
     /** µs between the receiver's announced sleep and each send, for every method. */
     gapUs: number;
     /**
-     * Samples per method in the unrecorded warm-up round: a JavaScript receiver's poll()
+     * Samples per method in the unrecorded warm-up round (and dropped from each of the
+     * doctor's measurements, which start a fresh thread): a JavaScript receiver's poll()
      * reaches V8's optimizing tier only after about a thousand wake-ups.
      */
     warmup: number;
@@ -49,6 +50,7 @@ prints a table (or, with --json, one JSON document) with each target's ratio.
   --json             print the report as JSON on stdout (progress still goes to stderr)
   --rounds=N         interleaved wake-up rounds
   --samples=N        wake-up samples per method and round
+  --warmup=N         unrecorded warm-up samples per method (default 1000: V8 tiers up)
   --gap-us=N         µs between the receiver falling asleep and each send (all methods)
   --pin=MODE         native harness threads: none (default; the JS paths cannot pin), split, same
   --iterations=N     operations per timing of the fast path and of poll(false)
@@ -64,7 +66,7 @@ bench itself fails, 2 for a bad argument.`;
 
 export class UsageError extends Error {}
 
-const VALUE_OPTIONS = ['rounds', 'samples', 'gap-us', 'pin', 'iterations', 'repeats', 'coalesce-ms', 'fds', 'cycles'];
+const VALUE_OPTIONS = ['rounds', 'samples', 'warmup', 'gap-us', 'pin', 'iterations', 'repeats', 'coalesce-ms', 'fds', 'cycles'];
 
 function positiveInt(name: string, value: string, min = 1): number {
   const n = Number(value);
@@ -111,7 +113,9 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
         break;
       case 'samples':
         config.wake.samples = positiveInt(name, value);
-        config.wake.warmup = Math.min(config.wake.warmup, config.wake.samples);
+        break;
+      case 'warmup':
+        config.wake.warmup = positiveInt(name, value, 0);
         break;
       case 'gap-us':
         config.wake.gapUs = positiveInt(name, value, 0);

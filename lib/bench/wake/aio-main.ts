@@ -4,22 +4,21 @@
 // measureAioWake() starts a fresh probe IOThread at every call, whose poll() runs in
 // V8's lower tiers for about its first thousand wake-ups (measured: ~30-36 µs per wake
 // in the first 500, ~20 µs from the 1000th on). The other methods keep their threads
-// across rounds, and are warmed up once; so each call here takes FRESH_THREAD_WARMUP
-// more samples and drops them, and what is compared is the steady state of every path.
+// across rounds, and are warmed up once; so each call here takes `warmup` more samples
+// (the bench's warm-up size, 1000 by default) and drops them, and what is compared is
+// the steady state of every path.
 import { measureAioWake } from '../../diagnosis/measure/aio-wake';
 import { WakeMethod, WakeRound } from './method';
 
-export const FRESH_THREAD_WARMUP = 1000;
-
-export function aioMainMethod(): WakeMethod {
+export function aioMainMethod(warmup: number): WakeMethod {
   return {
     id: 'aio-main',
     label: 'AioContext main -> IOThread (bh.schedule)',
     async start() {},
     async round(samples: number, gapUs: number): Promise<WakeRound> {
-      const m = await measureAioWake({ samples: FRESH_THREAD_WARMUP + samples, gapUs, boundMs: 20, maxMs: 120_000 });
+      const m = await measureAioWake({ samples: warmup + samples, gapUs, boundMs: 20, maxMs: 120_000 });
       if (m.truncated) throw new Error('bench: the AioContext wake measurement ran out of time');
-      return { latencies: m.latencies.slice(FRESH_THREAD_WARMUP), lost: m.lost };
+      return { latencies: m.latencies.slice(warmup), lost: m.lost };
     },
     async stop() {},
   };
