@@ -30,7 +30,9 @@ export function notify(state: SharedState): void {
   // and only notifyAccept() after a wait clears it; a poller that began its sleep before
   // that notifier's exchange is kicked by it (its load follows the exchange, so it sees
   // NOTIFY_ME), and one that begins later sees NOTIFIED and does not sleep. So at most one
-  // eventfd write per sleep, however many threads notify. Model-checked in
+  // eventfd write per blocking poll (one that raised NOTIFY_ME), however many threads
+  // notify; a poll that raised it and then saw NOTIFIED skips its sleep, so a write can
+  // land on a poll that did not sleep. Model-checked in
   // docs/models/aio_poll.pml (coalesced-* checks; plain-kick-bound shows the uncoalesced
   // kick breaking that bound).
   if (Atomics.exchange(w, W.NOTIFIED, 1) === 0 && Atomics.load(w, W.NOTIFY_ME) !== 0) kick(state);
