@@ -20,9 +20,10 @@
 #   ARM64_APT_TIMEOUT       seconds for apt-get update + install   (default: 1200)
 #   ARM64_PACK_TIMEOUT      seconds for npm pack of the arm64 Node (default: 900)
 #   ARM64_BUILD_TIMEOUT     seconds for the cross-build            (default: 900)
-#   ARM64_TEST_TIMEOUT      seconds for the whole test run         (default: 2400)
+#   ARM64_TEST_TIMEOUT      seconds for the whole test run         (default: 3600)
 #   ARM64_IN_PROCESS=1      skip binfmt, use the in-process fallback (to test that path)
 #   ARM64_NODE_VERSION      arm64 Node version to fetch            (default: the host's)
+#   ARM64_TESTS             test files to run, a glob              (default: dist/test/*.test.js)
 # To run the arm64 Node by hand afterwards: QEMU_LD_PREFIX=/usr/aarch64-linux-gnu .arm64/package/bin/node
 set -euo pipefail
 
@@ -229,10 +230,17 @@ find_node_gyp() {
 # node-gyp always writes ./build, so build in a copy of the package. dist/ is copied, not linked:
 # Node resolves symlinks, and `bindings` would then find the x64 addon in the host's ./build.
 stage_package() {
+  local entry
   rm -rf "$STAGE" && mkdir -p "$STAGE"
   cp -a "$ROOT/package.json" "$ROOT/binding.gyp" "$ROOT/native" "$ROOT/dist" "$STAGE/"
   # node_modules holds only JavaScript and headers (bindings, node-addon-api): sharing it is safe.
-  ln -s "$ROOT/node_modules" "$STAGE/node_modules"
+  # The other top-level files (docs/, sources, ...) are data that some tests read: link them too.
+  for entry in "$ROOT"/*; do
+    case "${entry##*/}" in
+      package.json|binding.gyp|native|dist|build) ;;
+      *) [ "$entry" = "$ARM" ] || ln -s "$entry" "$STAGE/${entry##*/}" ;;
+    esac
+  done
 }
 
 cross_build() {
@@ -270,23 +278,24 @@ count_results() {
 run_tests() {
   local log_file=$ARM/test-output.log rc=0 tests=() f
   cd "$STAGE"
-  tests=(dist/test/*.test.js)
+  # ARM64_TESTS narrows the run (a glob relative to the package, e.g. 'dist/test/sys-*.test.js').
+  tests=(${ARM64_TESTS:-dist/test/*.test.js})
   : >"$log_file"
   if [ "$RUN_MODE" = binfmt ]; then
     log "node --test ${#tests[@]} files with $ARM_NODE"
-    timeout --kill-after=30 "${ARM64_TEST_TIMEOUT:-2400}" \
+    timeout --kill-after=30 "${ARM64_TEST_TIMEOUT:-3600}" \
       "$ARM_NODE" --test "${tests[@]}" 2>&1 | tee -a "$log_file" || rc=$?
   else
     # node --test spawns process.execPath for each file, which the kernel cannot run without binfmt;
     # running a test file directly executes its tests in that one (emulated) process.
     for f in "${tests[@]}"; do
       log "in-process: $f"
-      timeout --kill-after=30 "${ARM64_TEST_TIMEOUT:-2400}" \
+      timeout --kill-after=30 "${ARM64_TEST_TIMEOUT:-3600}" \
         "${ARM_NODE_CMD[@]}" "$f" 2>&1 | tee -a "$log_file" || rc=$?
     done
   fi
   cd "$ROOT"
-  [ "$rc" -ne 124 ] || log "the test run timed out after ${ARM64_TEST_TIMEOUT:-2400}s"
+  [ "$rc" -ne 124 ] || log "the test run timed out after ${ARM64_TEST_TIMEOUT:-3600}s"
   read -r N_TESTS N_PASS N_FAIL < <(count_results "$log_file")
   TEST_RC=$rc
 }
