@@ -170,7 +170,11 @@ describe('relay basics', () => {
     // reach the pipe through its sigwaitinfo (our handler never runs on that thread).
     sys.tgkill(sys.getpid(), relayTid, 'SIGIO');
     const [r] = await records(relay);
-    assert.deepEqual([r.signo, r.code, r.pid], [SIGIO, SI_TKILL, sys.getpid()]);
+    assert.deepEqual([r.signo, r.pid], [SIGIO, sys.getpid()]);
+    // qemu-user (our aarch64 run) sometimes re-raises a signal it queued for a blocked
+    // thread as SI_USER; the kernel itself keeps SI_TKILL, which is what we test natively.
+    const emulated = process.arch === 'arm64' && process.env.AIO_NATIVE_ARM64 !== '1';
+    assert.ok(r.code === SI_TKILL || (emulated && r.code === 0), `si_code ${r.code}`);
     relay.close();
     await waitFor(() => !threadExists(relayTid), { what: 'the relay thread ends with the last subscriber' });
   }));
