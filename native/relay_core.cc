@@ -28,6 +28,7 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -166,18 +167,35 @@ int Start(int signo) {
 }
 
 // Called with g_mutex held, when the last subscriber of `signo` leaves.
+// When this process last sent itself each signal through the addon (NoteSelfSignal), in ns of
+// CLOCK_MONOTONIC; 0 for never.
+std::atomic<int64_t> g_self_signal_ns[NSIG];
+
+int64_t NowNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 // A kill(getpid(), signo) sent just before the last subscriber left (the SIGIO kick of a
 // context that is closing) may still be on its way: pending in the process's queue until a
 // thread takes it, or, under qemu-user, queued in user space for the guest thread it hit.
-// Restoring SIG_DFL at once would let it kill the process. So our handler, which with no
-// subscriber left only chains to the previous one, stays until the signal is no longer
-// pending, and at least a short grace for one a thread has taken but not yet handled.
+// Restoring SIG_DFL at once would let it kill the process. So when the process sent itself
+// `signo` in the last 100 ms, our handler (which with no subscriber left only chains to the
+// previous one) stays until the signal is no longer pending and 20 ms have passed since it was
+// sent, 50 ms at most. Signals from elsewhere get no grace: the old disposition is what their
+// sender meets, as before any relay.
 void SettleBeforeRestore(int signo) {
-  constexpr int kGraceMs = 20;
-  constexpr int kMaxMs = 500;
-  for (int ms = 0; ms < kMaxMs; ms++) {
+  constexpr int64_t kRecentNs = 100000000;
+  constexpr int64_t kGraceNs = 20000000;
+  constexpr int64_t kMaxNs = 50000000;
+  const int64_t sent = g_self_signal_ns[signo].load(std::memory_order_relaxed);
+  if (sent == 0 || NowNs() - sent > kRecentNs) return;
+  for (;;) {
+    const int64_t since = NowNs() - sent;
     sigset_t pending;
-    if (ms >= kGraceMs && (sigpending(&pending) != 0 || sigismember(&pending, signo) != 1)) return;
+    const bool still = sigpending(&pending) == 0 && sigismember(&pending, signo) == 1;
+    if ((since >= kGraceNs && !still) || since >= kMaxNs) return;
     usleep(1000);
   }
 }
@@ -207,6 +225,10 @@ void Unsubscribe(int slot_index, uint64_t signals, int read_fd) {
 }
 
 }  // namespace
+
+void NoteSelfSignal(int signo) {
+  if (signo > 0 && signo < NSIG) g_self_signal_ns[signo].store(NowNs(), std::memory_order_relaxed);
+}
 
 uint64_t Bit(int signo) { return uint64_t{1} << (signo - 1); }
 

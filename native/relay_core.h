@@ -52,5 +52,10 @@ void Close(const Subscription* subs, size_t count);
 // Subscribers of `signo` across the process (0 for a number out of range). Thread-safe.
 int Subscribers(int signo);
 
+// Records that this process just sent itself `signo` (the addon's kill/tgkill, as a SIGIO kick
+// does): if the last relay of `signo` closes soon after, it keeps its handler until that signal
+// has been handled. Thread-safe, async-signal-safe.
+void NoteSelfSignal(int signo);
+
 }  // namespace relay
 }  // namespace aio

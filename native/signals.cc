@@ -7,6 +7,7 @@
 #include "args.h"
 #include "errors.h"
 #include "modules.h"
+#include "relay_core.h"
 
 namespace aio {
 namespace {
@@ -24,6 +25,7 @@ Napi::Value Kill(const Napi::CallbackInfo& info) {
   int pid = Int32Arg(info, 0, "pid");
   int signo = Int32Arg(info, 1, "signal");
   if (kill(pid, signo) != 0) ThrowErrno(info.Env(), errno, "kill");
+  if (pid == 0 || pid == getpid()) relay::NoteSelfSignal(signo);
   return info.Env().Undefined();
 }
 
@@ -32,6 +34,7 @@ Napi::Value Tgkill(const Napi::CallbackInfo& info) {
   int tid = Int32Arg(info, 1, "tid");
   int signo = Int32Arg(info, 2, "signal");
   if (syscall(SYS_tgkill, tgid, tid, signo) != 0) ThrowErrno(info.Env(), errno, "tgkill");
+  if (tgid == getpid()) relay::NoteSelfSignal(signo);
   return info.Env().Undefined();
 }
 
