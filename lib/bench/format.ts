@@ -29,3 +29,8 @@ export function table(header: string[], rows: string[][]): string {
     r.map((cell, i) => (i === 0 ? (cell ?? '').padEnd(widths[i]) : (cell ?? '').padStart(widths[i]))).join('  ').trimEnd();
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
 }
+
+/** x.toFixed(digits), or 'n/a' for a figure that could not be measured (null after JSON, NaN, ±Infinity). */
+export function fixed(x: number | null | undefined, digits: number): string {
+  return typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : 'n/a';
+}

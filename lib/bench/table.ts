@@ -1,6 +1,6 @@
 // The human-readable report: one table per measurement, then the targets.
 import type { BenchReport } from './report';
-import { formatBytes, formatNs, formatRate, table } from './format';
+import { fixed, formatBytes, formatNs, formatRate, table } from './format';
 
 export function renderReport(r: BenchReport): string {
   const e = r.environment;
@@ -38,7 +38,7 @@ export function renderReport(r: BenchReport): string {
   out.push(
     table(
       ['operation', 'ns/op', 'x Atomics.load'],
-      r.fastPath.rows.map((c) => [c.label, c.nsPerOp.toFixed(2), load ? (c.nsPerOp / load.nsPerOp).toFixed(2) : '-']),
+      r.fastPath.rows.map((c) => [c.label, fixed(c.nsPerOp, 2), load ? (c.nsPerOp / load.nsPerOp).toFixed(2) : '-']),
     ),
   );
   out.push('');
@@ -53,9 +53,9 @@ export function renderReport(r: BenchReport): string {
         String(c.notifies),
         String(c.kicks),
         String(c.blockingPolls),
-        c.kicksPerBlockingPoll.toFixed(3),
+        fixed(c.kicksPerBlockingPoll, 3),
         String(c.sleeps),
-        c.kicksPerSleep.toFixed(3),
+        fixed(c.kicksPerSleep, 3),
       ]),
     ),
   );
@@ -88,7 +88,7 @@ export function renderReport(r: BenchReport): string {
         formatBytes(m.rssBefore),
         formatBytes(m.rssAfter),
         formatBytes(m.rssGrowth),
-        `${m.allocBytesPerCycle.toFixed(1)} B`,
+        `${fixed(m.allocBytesPerCycle, 1)} B`,
       ]),
     ),
   );
@@ -98,7 +98,7 @@ export function renderReport(r: BenchReport): string {
   out.push(
     table(
       ['target', 'measured', 'limit', 'result', 'from'],
-      r.targets.map((t) => [t.label, `${t.measured.toFixed(2)} ${t.unit}`, `${t.limit} ${t.unit}`, t.pass ? 'PASS' : 'MISS', t.detail]),
+      r.targets.map((t) => [t.label, `${fixed(t.measured, 2)} ${t.unit}`, `${t.limit} ${t.unit}`, t.pass ? 'PASS' : 'MISS', t.detail]),
     ),
   );
   return out.join('\n');

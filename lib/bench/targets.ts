@@ -1,7 +1,7 @@
 // The issue's targets as ratios within this run: each a line with the measured figure,
 // the limit and PASS/MISS. They never decide the exit status (timing is noisy here).
 import type { BenchReport, TargetLine } from './report';
-import { formatBytes, formatNs } from './format';
+import { fixed, formatBytes, formatNs } from './format';
 
 type Figures = Omit<BenchReport, 'targets'>;
 
@@ -46,7 +46,7 @@ export function evaluateTargets(r: Figures): TargetLine[] {
   for (const c of r.coalesce.rows) {
     out.push(
       line(`coalesce-${c.notifiers}`, `<= 1 eventfd write per blocking poll, ${c.notifiers} notifier thread(s)`, c.kicksPerBlockingPoll, 1, 'writes/poll',
-        `${c.kicks} writes / ${c.blockingPolls} poll(true) (${c.sleeps} slept: ${c.kicksPerSleep.toFixed(3)}/sleep)`),
+        `${c.kicks} writes / ${c.blockingPolls} poll(true) (${c.sleeps} slept: ${fixed(c.kicksPerSleep, 3)}/sleep)`),
     );
   }
   const poll = new Map(r.poll.rows.filter((p) => p.skipped === null).map((p) => [p.fds, p]));
@@ -65,7 +65,7 @@ export function evaluateTargets(r: Figures): TargetLine[] {
     );
     out.push(
       line(`alloc-${m.id}`, `no allocation per ${m.id === 'bh-poll' ? 'bh.schedule/poll' : 'notify/poll'} cycle (< 1 byte/cycle)`, m.allocBytesPerCycle, 1, 'bytes/cycle',
-        `${m.allocBytesPerCycle.toFixed(1)} bytes/cycle`),
+        `${fixed(m.allocBytesPerCycle, 1)} bytes/cycle`),
     );
   }
   return out;
