@@ -286,3 +286,17 @@ test('EventNotifier: set, testAndClear, close is idempotent', () => {
   active.close();
   assert.throws(() => e.set(), { code: 'ERR_AIO_CLOSED' });
 });
+
+test('a bottom half may close its context, even with the eventfd kicked in that round', () => {
+  const ctx = new AioContext({ sigioKick: false });
+  const eventfd = new Int32Array(ctx.ref().sab)[W.EVENTFD];
+  let ran = false;
+  ctx.bhNew(() => {
+    ran = true;
+    ctx.close();
+  }).schedule();
+  sys.eventfdWrite(eventfd, 1n); // as a kick would: the notifier is ready in this round
+  assert.equal(ctx.poll(false), true);
+  assert.equal(ran, true);
+  assert.equal(ctx.closed, true);
+});

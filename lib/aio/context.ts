@@ -161,6 +161,9 @@ export class AioContext {
     // NOTIFY_ME is back to 0, so the count read here is this sleep's own (or a stale one
     // that would only cause a spurious wake). A nested poll in a bottom half may find the
     // count still set and return at once, clearing it itself, as a nested aio_poll in QEMU.
+    // A bottom half may have closed the context (an IOThread's stop): then there is nothing
+    // left to clear, and close() has emptied the handlers and timers below.
+    if (this.#closed) return progress;
     if (notifierReady) this.#notifier.testAndClear();
     if (readyNodes) progress = this.#dispatch(readyNodes) || progress;
     progress = this.#timers.run() || progress;
