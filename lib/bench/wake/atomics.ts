@@ -1,26 +1,18 @@
 // Node's own peer: Atomics.notify from the main thread -> a worker asleep in Atomics.wait.
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { A, atomicsViews, ATOMICS_BYTES } from './atomics-layout';
-import { awaitCount, awaitFlag, pauseMs, WakeMethod, WakeRound } from './method';
+import { awaitCount, awaitFlag, pauseMs, WakeMethod, WakeRound, startPeer } from './method';
 
 export function atomicsMethod(): WakeMethod {
   const sab = new SharedArrayBuffer(ATOMICS_BYTES);
   const { words, times } = atomicsViews(sab);
-  let worker: Worker | null = null;
   let exited: Promise<void> = Promise.resolve();
   let sample = 0;
   return {
     id: 'atomics',
     label: 'Atomics.notify -> worker in Atomics.wait',
     async start() {
-      worker = new Worker(join(__dirname, 'atomics-worker.js'), { workerData: { sab } });
-      exited = new Promise((resolve) => worker!.once('exit', () => resolve()));
-      worker.on('error', () => {});
-      await new Promise<void>((resolve, reject) => {
-        worker!.once('online', resolve);
-        worker!.once('error', reject);
-      });
+      ({ exited } = await startPeer(join(__dirname, 'atomics-worker.js'), { sab }));
     },
     async round(samples: number, gapUs: number): Promise<WakeRound> {
       const latencies = new Float64Array(samples);
@@ -41,7 +33,6 @@ export function atomicsMethod(): WakeMethod {
       Atomics.store(words, A.GO, -1);
       Atomics.notify(words, A.GO);
       await exited;
-      worker = null;
     },
   };
 }

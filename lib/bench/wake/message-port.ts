@@ -1,7 +1,7 @@
 // Node's own peer: MessagePort postMessage from the main thread into an idle worker.
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { awaitCount, pauseMs, WakeMethod, WakeRound } from './method';
+import { awaitCount, pauseMs, WakeMethod, WakeRound, startPeer } from './method';
 
 export function messagePortMethod(): WakeMethod {
   const sab = new SharedArrayBuffer(16);
@@ -14,13 +14,7 @@ export function messagePortMethod(): WakeMethod {
     id: 'message-port',
     label: 'MessagePort postMessage -> idle worker',
     async start() {
-      worker = new Worker(join(__dirname, 'message-port-worker.js'), { workerData: { sab } });
-      exited = new Promise((resolve) => worker!.once('exit', () => resolve()));
-      worker.on('error', () => {});
-      await new Promise<void>((resolve, reject) => {
-        worker!.once('online', resolve);
-        worker!.once('error', reject);
-      });
+      ({ worker, exited } = await startPeer(join(__dirname, 'message-port-worker.js'), { sab }));
     },
     async round(samples: number, gapUs: number): Promise<WakeRound> {
       if (!worker) throw new Error('bench: MessagePort method not started');

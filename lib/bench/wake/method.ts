@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 // One way of waking a sleeping thread, measured sample by sample: the receiver announces
 // that it is about to sleep, the sender waits the gap, timestamps, sends; the receiver
 // timestamps as soon as it runs again. Latency = receiver's timestamp - sender's
@@ -45,3 +46,18 @@ export function awaitCount(words: Int32Array, index: number, atLeast: number, wh
 }
 
 export { pauseMs };
+
+/**
+ * Starts a peer worker of the bench and resolves once it is online, with a promise of its
+ * exit (listened for at once: it may exit before anyone awaits it).
+ */
+export async function startPeer(file: string, workerData: unknown): Promise<{ worker: Worker; exited: Promise<void> }> {
+  const worker = new Worker(file, { workerData });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.on('error', () => {}); // a failure shows as the round's timeout, with its message
+  await new Promise<void>((resolve, reject) => {
+    worker.once('online', resolve);
+    worker.once('error', reject);
+  });
+  return { worker, exited };
+}
