@@ -52,6 +52,15 @@ function withSeparators(digits: string): string {
   return `${digits.slice(0, i)}${out}`;
 }
 
+/** A value of the right type that cannot be used (Node's ERR_INVALID_ARG_VALUE). */
+export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): TypeError {
+  const kind = name.includes('.') ? 'property' : 'argument';
+  return withCode(
+    new TypeError(`The ${kind} '${name}' ${reason}. Received ${inspect(value)}`),
+    'ERR_INVALID_ARG_VALUE',
+  );
+}
+
 /** `range` completes "It must be ...", e.g. '>= 0 && <= 2147483647', 'an integer'. */
 export function outOfRange(name: string, range: string, received: unknown): RangeError {
   let shown: string;

@@ -22,6 +22,11 @@ export function validateBoolean(value: unknown, name: string): boolean {
   return value;
 }
 
+export function validateString(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
+  return value;
+}
+
 export function validateFunction<F extends (...args: never[]) => unknown>(value: unknown, name: string): F {
   if (typeof value !== 'function') throw invalidArgType(name, 'of type function', value);
   return value as F;
@@ -64,7 +69,8 @@ const SIGNAL_MAX = 64; // SIGRTMAX on Linux, x86_64 and aarch64 alike
 /** A signal by name ('SIGIO') or number (1..64; 0 with allowZero, kill's probe). */
 export function validateSignal(value: unknown, name = 'signal', allowZero = false): number {
   if (typeof value === 'string') {
-    const signo = signalNumbers[value];
+    // Own keys only: 'constructor' must not find Object.prototype's.
+    const signo = Object.hasOwn(signalNumbers, value) ? signalNumbers[value] : undefined;
     if (signo === undefined) throw outOfRange(name, 'a known signal name such as SIGIO', value);
     return signo;
   }

@@ -1,22 +1,60 @@
 // Descriptors owned by an environment (a thread running JavaScript): closed by its cleanup
 // hook if JavaScript never closed them. A terminated worker runs no `finally` block and no
 // close(); without this, every context it had open would leak its eventfd.
+//
+// A descriptor that other threads may still write through shared memory (a context's
+// eventfd, which any AioContextRef kicks) carries a fence: two Int32 words of that memory,
+// `closed` and `users`. Before any descriptor is closed, the hook stores 1 to every
+// fence's `closed` and waits until its `users` is 0, exactly as lib/aio/notify.ts
+// closeShared() does on an ordinary close. The writers raise `users`, then load `closed`
+// (seq_cst, kick() in notify.ts); we store `closed`, then load `users` (seq_cst here, the
+// same instructions as JavaScript's Atomics): either a writer sees `closed` and writes
+// nothing, or we see it and wait for its write to finish. So no thread can write to the
+// number after it is closed and, maybe, reused by a file the process opens next.
+#include <sched.h>
 #include <unistd.h>
 
-#include <unordered_set>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
 
 #include "args.h"
+#include "errors.h"
 #include "modules.h"
 
 namespace aio {
 namespace {
 
-struct EnvFds {
-  std::unordered_set<int> fds;
+struct Fence {
+  int32_t* closed;
+  int32_t* users;
+  // Keeps the shared memory alive until the hook has run, whoever else drops it.
+  Napi::Reference<Napi::Value> keep;
 };
 
+struct EnvFds {
+  // fd -> its fence, or null.
+  std::unordered_map<int, std::unique_ptr<Fence>> fds;
+};
+
+// closeOnThreadExit(fd[, words, closedIndex, usersIndex])
 Napi::Value CloseOnThreadExit(const Napi::CallbackInfo& info) {
-  static_cast<EnvFds*>(info.Data())->fds.insert(Int32Arg(info, 0, "fd"));
+  EnvFds* state = static_cast<EnvFds*>(info.Data());
+  int fd = Int32Arg(info, 0, "fd");
+  std::unique_ptr<Fence> fence;
+  if (info.Length() > 1 && !info[1].IsUndefined()) {
+    Bytes words = BytesArg(info, 1, "fence.words");
+    int32_t closed = Int32Arg(info, 2, "fence.closed");
+    int32_t users = Int32Arg(info, 3, "fence.users");
+    size_t count = words.length / sizeof(int32_t);
+    if (closed < 0 || users < 0 || static_cast<size_t>(closed) >= count || static_cast<size_t>(users) >= count ||
+        reinterpret_cast<uintptr_t>(words.data) % alignof(int32_t) != 0) {
+      ThrowInvalidArg(info.Env(), "fence", "an aligned Int32Array holding the closed and users words");
+    }
+    int32_t* base = reinterpret_cast<int32_t*>(words.data);
+    fence.reset(new Fence{base + closed, base + users, Napi::Persistent(info[1])});
+  }
+  state->fds[fd] = std::move(fence);
   return info.Env().Undefined();
 }
 
@@ -29,8 +67,20 @@ Napi::Value KeepOnThreadExit(const Napi::CallbackInfo& info) {
 
 void InitEnvFds(Napi::Env env, Napi::Object exports) {
   EnvFds* state = new EnvFds();
+  // Registered after InitRelay (addon.cc), so this runs before the relay's hook: every
+  // context is closed in its shared state before its SIGIO relay goes, so no ref can send
+  // a SIGIO kick that no relay would take.
   env.AddCleanupHook([state]() {
-    for (int fd : state->fds) close(fd);
+    for (auto& [fd, fence] : state->fds) {
+      if (!fence) continue;
+      __atomic_store_n(fence->closed, 1, __ATOMIC_SEQ_CST);
+      // A write is one or two system calls long: yield rather than sleep.
+      while (__atomic_load_n(fence->users, __ATOMIC_SEQ_CST) != 0) sched_yield();
+    }
+    for (auto& [fd, fence] : state->fds) {
+      close(fd);
+      if (fence) fence->keep.SuppressDestruct();  // the environment frees its references itself
+    }
     delete state;
   });
   exports.Set("closeOnThreadExit",

@@ -13,9 +13,10 @@
 //               stats.timeoutNs) iff that is not 0.
 //   ppoll     sees the handlers of the moment (external ones left out while disabled) and
 //               which of their fds are readable/writable; then notified is cleared.
-//   round     1. the bottom halves enqueued before the round, in creation order (QEMU runs
-//                  the newest enqueued first and promises nothing; this library promises
-//                  creation order): each one scheduled and not deleted runs; deleted and
+//   round     1. the bottom halves enqueued before the round, in the order they were
+//                  enqueued (QEMU runs the newest enqueued first and promises nothing; this
+//                  library promises FIFO: a bottom half scheduled again while still enqueued
+//                  keeps its place): each one scheduled and not deleted runs; deleted and
 //                  one-shot ones are freed. One that a callback schedules runs in this round
 //                  only if it is still waiting in it, else in the next poll (so a
 //                  self-rescheduling one runs once a poll).
@@ -332,6 +333,8 @@ class Model {
   ext = 0;
   /** Live bottom halves in creation order (one-shots too); freed ones leave. */
   bhs: MBh[] = [];
+  /** Bottom halves enqueued since the last round, in the order they were enqueued. */
+  enqueued: MBh[] = [];
   /** Bottom halves made by bhNew, by handle. */
   handles: MBh[] = [];
   oneshots = 0;
@@ -398,6 +401,7 @@ class Model {
 
   // --- bottom halves
   enqueue(bh: MBh, scheduled: boolean, idle: boolean, deleted: boolean): void {
+    if (!bh.pending) this.enqueued.push(bh);
     bh.pending = true;
     if (scheduled) bh.scheduled = true;
     if (idle) bh.idle = true;
@@ -557,8 +561,8 @@ class Model {
     const counts = { bh: 0, handler: 0, timer: 0 };
     let progress = false;
 
-    // aio_bh_poll: the bottom halves enqueued before the round, in creation order.
-    const slice = this.bhs.filter((b) => b.pending);
+    // aio_bh_poll: the bottom halves enqueued before the round, in the order they were enqueued.
+    const slice = this.enqueued.splice(0);
     const scheduledBefore = new Set(slice.filter((b) => b.scheduled));
     for (const bh of slice) {
       if (!bh.pending) continue;

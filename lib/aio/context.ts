@@ -2,8 +2,8 @@
 // ppoll. poll() runs on the home thread only (the thread that created the context: the
 // object itself cannot leave it); notify(), bottom halves through BhRef, and external
 // enable/disable work from any thread through AioContextRef.
-import { gettid, getpid, openSignalRelay, SignalRelay } from '../sys';
-import { closedError, invalidState, outOfRange } from '../errors';
+import { closeOnThreadExit, gettid, getpid, openSignalRelay, SignalRelay } from '../sys';
+import { closedError, invalidArgType, invalidArgValue, invalidState, outOfRange } from '../errors';
 import { validateBoolean, validateOptions } from '../validate';
 import { Attachment } from './attach';
 import { Bh, BH_DELETED, BH_IDLE, BH_ONESHOT, BH_SCHEDULED, BhTable } from './bottom-half';
@@ -27,8 +27,6 @@ interface Slice {
   count: number;
   next: number;
 }
-
-const NO_BHS: readonly Bh[] = Object.freeze([]);
 
 /** The nearer of two timeouts in ns, -1 meaning infinite (qemu_soonest_timeout). */
 function soonest(a: number, b: number): number {
@@ -58,6 +56,8 @@ export class AioContext {
   /** Run-out slices kept for reuse, so that a round of bottom halves allocates nothing. */
   readonly #spareSlices: Slice[] = [];
   #closed = false;
+  /** SIGIO kicks counted when the current sleep began (see the rescue check in poll()). */
+  #sigioKicksAtSleep = 0;
 
   constructor(options?: AioContextOptions) {
     const o = validateOptions<AioContextOptions>(options);
@@ -72,6 +72,10 @@ export class AioContext {
       throw err;
     }
     this.#notifierFd = this.#notifier.fd;
+    // Whoever tears this thread down (a terminate(), a worker's exit) closes the context in
+    // its shared state before the eventfd, with the fence closeShared() uses: a ref can
+    // never kick a closed, maybe reused, descriptor number.
+    closeOnThreadExit(this.#notifierFd, { words: this.#state.words, closed: W.CLOSED, users: W.KICKERS });
     this.#relayFd = this.#relay ? this.#relay.fd : -1;
     const w = this.#state.words;
     Atomics.store(w, W.EVENTFD, this.#notifier.fd);
@@ -140,11 +144,15 @@ export class AioContext {
       }
     }
     if (this.#relay && relayReady) {
-      // Draining the relay pipe is not progress. A sleep it ended while the eventfd was
-      // silent and a notification was owed is a rescue: the eventfd path failed, the
-      // signal saved it.
+      // Draining the relay pipe is not progress. A rescue is a sleep that a SIGIO kick of
+      // this very context ended while the context's eventfd was not readable: kick()
+      // writes the eventfd, then counts the kick, then sends the signal, so by the time
+      // the signal's record (or the handler on this thread) ends our wait, that write is
+      // visible unless it was lost. Signals of other contexts, or of other senders, do not
+      // move our count; a healthy host has no rescues.
       if (n < 0) notifierReady = this.#notifier.testAndClear();
-      if (this.#relay.drain() && timeout !== 0 && !notifierReady && Atomics.load(w, W.NOTIFIED) !== 0) {
+      const drained = this.#relay.drain();
+      if (drained && timeout !== 0 && !notifierReady && Atomics.load(w, W.SIGIO_KICKS) !== this.#sigioKicksAtSleep) {
         Atomics.add(w, W.RESCUES, 1);
       }
     }
@@ -172,6 +180,7 @@ export class AioContext {
 
   #beginSleep(timeout: number): void {
     const s = this.#state;
+    this.#sigioKicksAtSleep = Atomics.load(s.words, W.SIGIO_KICKS);
     Atomics.add(s.words, W.SLEEPS, 1);
     Atomics.store(s.times, T.TIMEOUT_NS, BigInt(timeout));
     Atomics.store(s.times, T.SLEEP_START_NS, clockNs());
@@ -185,8 +194,7 @@ export class AioContext {
 
   /** aio_compute_timeout(): 0 if a bottom half is scheduled, else the nearest timer. */
   #computeTimeout(): number {
-    const pending = this.#slices.length === 0 ? NO_BHS : this.#slices.flatMap((s) => s.bhs.slice(s.next, s.count) as Bh[]);
-    const bh = this.#bhs.timeoutNs(pending);
+    const bh = this.#bhs.timeoutNs(this.#slices);
     if (bh === 0) return 0;
     return soonest(bh, this.#timers.timeoutNs());
   }
@@ -213,9 +221,9 @@ export class AioContext {
       }
       const bh = slice.bhs[slice.next]!;
       slice.bhs[slice.next++] = null;
-      const flags = this.#bhs.dequeue(bh);
+      const flags = bh.dequeue();
       if (flags === 0) continue;
-      if (flags & (BH_DELETED | BH_ONESHOT)) this.#bhs.free(bh);
+      if (flags & (BH_DELETED | BH_ONESHOT)) bh.release();
       if ((flags & (BH_SCHEDULED | BH_DELETED)) === BH_SCHEDULED) {
         if (!(flags & BH_IDLE)) progress = true;
         Atomics.add(this.#state.words, W.BH_RUNS, 1);
@@ -322,7 +330,11 @@ export class AioContext {
   /** aio_set_fd_handler(): install, replace or (null, or no callbacks) remove; notifies. */
   setFdHandler(fd: number, handler: FdHandler | null): void {
     this.#checkOpen();
-    this.#handlers.set(fd, makeNode(fd, handler));
+    const node = makeNode(fd, handler);
+    // Its own fds are the context's wake-up path: a handler there (or its removal, which
+    // would drop the fd from the epoll set) would swallow every later notify().
+    if (this.#handlers.isOwn(fd)) throw invalidArgValue('fd', fd, "is one of the context's own descriptors");
+    this.#handlers.set(fd, node);
     notify(this.#state); // a sleeping poll must re-read its fd set
   }
 
@@ -332,13 +344,9 @@ export class AioContext {
     read: ((notifier: EventNotifier) => void) | null,
     options?: { external?: boolean },
   ): void {
-    if (!(notifier instanceof EventNotifier)) {
-      throw new TypeError('The "notifier" argument must be an instance of EventNotifier');
-    }
+    if (!(notifier instanceof EventNotifier)) throw invalidArgType('notifier', 'an instance of EventNotifier', notifier);
     const o = validateOptions<{ external?: boolean }>(options);
-    if (read !== null && typeof read !== 'function') {
-      throw new TypeError('The "read" argument must be of type function or null');
-    }
+    if (read !== null && typeof read !== 'function') throw invalidArgType('read', 'of type function or null', read);
     this.setFdHandler(notifier.fd, read ? { read: () => read(notifier), external: o.external } : null);
   }
 
@@ -400,7 +408,7 @@ export class AioContext {
     this.#closed = true;
     closeShared(this.#state); // no kick can be writing the eventfd after this
     this.#handlers.close();
-    this.#timers.clear();
+    this.#timers.close();
     this.#slices.length = 0;
     this.#spareSlices.length = 0;
     this.#relay?.close();

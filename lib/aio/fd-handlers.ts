@@ -98,6 +98,11 @@ export class HandlerSet {
   }
 
   #epfd = -1;
+  /** Handler fds that epoll refused (EPERM, EBADF): no epoll while one is installed. */
+  readonly #refusedFds = new Set<number>();
+  /** Changes to the handlers so far, and the count at the last failure to use epoll. */
+  #changes = 0;
+  #failedAt = -1;
   /** The epoll interest list changed since it was last published. */
   #unpublished = false;
   /** [fd, revents] pairs of the last wait. */
@@ -105,6 +110,11 @@ export class HandlerSet {
 
   get size(): number {
     return this.#nodes.size;
+  }
+
+  /** Whether `fd` is one the context itself polls (its eventfd, its relay pipe, its epoll). */
+  isOwn(fd: number): boolean {
+    return this.#own.includes(fd) || fd === this.#epfd;
   }
 
   /** The handler installed for `fd` now, if any. */
@@ -122,7 +132,7 @@ export class HandlerSet {
    * pairs `ready` holds, 0 on timeout, -1 if a signal interrupted the wait.
    */
   wait(timeoutNs: number, externalDisabled: boolean): number {
-    if (this.#epfd < 0 && this.#nodes.size >= EPOLL_THRESHOLD && !externalDisabled) this.#upgrade();
+    if (this.#epfd < 0 && this.#nodes.size >= EPOLL_THRESHOLD && !externalDisabled && this.#mayUpgrade()) this.#upgrade();
     if (this.#epfd >= 0 && !externalDisabled) {
       if (this.#unpublished) this.#publishEpoll();
       return epollWait(this.#epfd, this.ready, timeoutNs);
@@ -142,14 +152,51 @@ export class HandlerSet {
     return found;
   }
 
-  /** QEMU's fdmon_epoll_try_upgrade(): moves the whole set to a new epoll instance. */
+  /**
+   * Whether to try epoll now: not while a handler whose fd epoll refused is installed, and
+   * not again before the set changes after any other failure (the fd limit, memory).
+   */
+  #mayUpgrade(): boolean {
+    for (const fd of this.#refusedFds) if (!this.#nodes.has(fd)) this.#refusedFds.delete(fd);
+    return this.#refusedFds.size === 0 && this.#failedAt !== this.#changes;
+  }
+
+  /**
+   * QEMU's fdmon_epoll_try_upgrade(): moves the whole set to a new epoll instance, all or
+   * nothing. If epoll cannot be had (EMFILE at the fd limit) or refuses an fd (EPERM for a
+   * regular file, EBADF for a closed one), the context keeps waiting with ppoll, which
+   * polls every fd, as QEMU's fdmon_epoll_disable() falls back to poll.
+   */
   #upgrade(): void {
-    this.#epfd = epollCreate();
-    closeOnThreadExit(this.#epfd);
-    for (const fd of this.#own) epollCtl(this.#epfd, EPOLL_CTL_ADD, fd, POLLIN);
-    for (const node of this.#nodes.values()) this.#epollUpdate(node.fd, node.events);
+    try {
+      this.#epfd = epollCreate();
+      closeOnThreadExit(this.#epfd);
+      for (const fd of this.#own) epollCtl(this.#epfd, EPOLL_CTL_ADD, fd, POLLIN);
+      for (const node of this.#nodes.values()) this.#epollUpdate(node.fd, node.events);
+    } catch (err) {
+      this.#fallBack(err);
+      return;
+    }
     this.#unpublished = true;
     Atomics.store(this.#state.words, W.EPOLL, 1);
+  }
+
+  /** Gives up epoll after `err` (see #upgrade()); the ppoll set is rebuilt and published. */
+  #fallBack(err: unknown): void {
+    this.#closeEpoll();
+    this.#dirty = true;
+    Atomics.store(this.#state.words, W.EPOLL, 0);
+    const e = err as NodeJS.ErrnoException & { fd?: number };
+    if (!e.syscall) throw err; // not a system call's failure: a bug, not a limit
+    if (e.fd !== undefined && (e.code === 'EPERM' || e.code === 'EBADF')) this.#refusedFds.add(e.fd);
+    this.#failedAt = this.#changes;
+  }
+
+  #closeEpoll(): void {
+    if (this.#epfd < 0) return;
+    keepOnThreadExit(this.#epfd);
+    close(this.#epfd);
+    this.#epfd = -1;
   }
 
   /** Keeps the epoll interest list equal to the handlers (events 0: removed). */
@@ -162,8 +209,12 @@ export class HandlerSet {
       const code = (err as NodeJS.ErrnoException).code;
       // Already there (a replaced handler): modify instead. Gone (the fd was closed, which
       // drops it from the interest list by itself): nothing left to remove.
-      if (code === 'EEXIST') epollCtl(epfd, EPOLL_CTL_MOD, fd, events);
-      else if (!(events === 0 && (code === 'ENOENT' || code === 'EBADF'))) throw err;
+      try {
+        if (code === 'EEXIST') epollCtl(epfd, EPOLL_CTL_MOD, fd, events);
+        else if (!(events === 0 && (code === 'ENOENT' || code === 'EBADF'))) throw err;
+      } catch (failure) {
+        throw Object.assign(failure as Error, { fd });
+      }
     }
   }
 
@@ -174,9 +225,14 @@ export class HandlerSet {
     if (node) this.#nodes.set(fd, node);
     else this.#nodes.delete(fd);
     this.#dirty = true;
+    this.#changes++;
     if (this.#epfd >= 0) {
-      this.#epollUpdate(fd, node ? node.events : 0);
-      this.#unpublished = true;
+      try {
+        this.#epollUpdate(fd, node ? node.events : 0);
+        this.#unpublished = true;
+      } catch (err) {
+        this.#fallBack(err); // the handler is installed either way: ppoll serves it
+      }
     }
   }
 
@@ -224,10 +280,6 @@ export class HandlerSet {
     for (const node of this.#nodes.values()) node.deleted = true;
     this.#nodes.clear();
     this.#dirty = true;
-    if (this.#epfd >= 0) {
-      keepOnThreadExit(this.#epfd);
-      close(this.#epfd);
-      this.#epfd = -1;
-    }
+    this.#closeEpoll();
   }
 }

@@ -52,8 +52,10 @@ function kick(state: SharedState): void {
     Atomics.add(w, W.KICKS, 1);
     Atomics.store(state.times, T.LAST_KICK_NS, process.hrtime.bigint());
     if (Atomics.load(w, W.SIGIO_KICK) !== 0) {
-      kill(Atomics.load(w, W.PID), 'SIGIO');
+      // Counted before the signal is sent: a poller that the signal wakes sees the count
+      // move (see the rescue check in poll()), and the eventfd write above precedes both.
       Atomics.add(w, W.SIGIO_KICKS, 1);
+      kill(Atomics.load(w, W.PID), 'SIGIO');
     }
   } finally {
     Atomics.sub(w, W.KICKERS, 1);
@@ -98,7 +100,11 @@ export interface AioStats {
   /** eventfd writes by notify(). */
   kicks: number;
   sigioKicks: number;
-  /** Sleeps ended by the SIGIO relay while the eventfd had not delivered the notification. */
+  /**
+   * Sleeps that this context's own SIGIO kick ended while its eventfd, written before the
+   * signal was sent, was not readable: the eventfd failed and the signal saved the sleep.
+   * 0 on a healthy host.
+   */
   rescues: number;
   polls: number;
   /** Blocking ppolls (timeout != 0). */

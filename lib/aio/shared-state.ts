@@ -6,6 +6,8 @@
 // Layout: an Int32Array of words, then a BigInt64Array of nanosecond times, then the
 // fd set the home thread is polling (published for the watchdog and `inspect`).
 
+import { invalidArgType } from '../errors';
+
 /** Int32 word indices. */
 export const W = {
   /** QEMU's ctx->notify_me: += 2 while the home thread may sleep in ppoll. */
@@ -36,6 +38,8 @@ export const W = {
   PID: 12,
   /** 1 once the context waits with epoll (many fds) instead of ppoll. */
   EPOLL: 13,
+  /** Head of the enqueued bottom-half list: a slot number + 1, 0 when empty (bottom-half.ts). */
+  BH_HEAD: 14,
 
   // Stats: monotonically increasing counters (uint32, wrapping; read with >>> 0).
   NOTIFIES: 16,
@@ -82,6 +86,14 @@ export class SharedState {
   readonly times: BigInt64Array;
   /** [fd0, events0, fd1, events1, ...] of the polled set. */
   readonly watched: Int32Array;
+
+  /** Throws unless `sab` is a context's shared memory (made by an AioContext). */
+  static check(sab: unknown, name: string): SharedArrayBuffer {
+    if (!(sab instanceof SharedArrayBuffer) || sab.byteLength !== SHARED_BYTES) {
+      throw invalidArgType(name, `a SharedArrayBuffer of ${SHARED_BYTES} bytes made by an AioContext`, sab);
+    }
+    return sab;
+  }
 
   constructor(sab: SharedArrayBuffer = new SharedArrayBuffer(SHARED_BYTES)) {
     this.sab = sab;

@@ -1,6 +1,6 @@
 // Timers on the context's clock (QEMU's QEMUTimer on QEMU_CLOCK_REALTIME): a deadline in
 // nanoseconds of CLOCK_MONOTONIC, a sorted list, and the poll timeout derived from it.
-import { outOfRange } from '../errors';
+import { closedError, invalidArgType, outOfRange } from '../errors';
 import { validateFunction } from '../validate';
 
 const MAX_TIMEOUT_NS = BigInt(Number.MAX_SAFE_INTEGER);
@@ -29,9 +29,8 @@ export class Timer {
 
   /** timer_mod(): (re)arms the timer to fire once clockNs() >= deadlineNs. */
   mod(deadlineNs: bigint): void {
-    if (typeof deadlineNs !== 'bigint' || deadlineNs < 0n) {
-      throw outOfRange('deadlineNs', 'a non-negative bigint (nanoseconds of ctx.clockNs())', deadlineNs);
-    }
+    if (typeof deadlineNs !== 'bigint') throw invalidArgType('deadlineNs', 'of type bigint', deadlineNs);
+    if (deadlineNs < 0n) throw outOfRange('deadlineNs', '>= 0n (nanoseconds of ctx.clockNs())', deadlineNs);
     this.#list.arm(this, deadlineNs);
   }
 
@@ -50,6 +49,7 @@ export class TimerList {
   readonly #active: Timer[] = [];
   readonly #onEarlier: () => void;
   readonly #onRun: () => void;
+  #closed = false;
 
   /**
    * `onEarlier` runs when an arm makes a timer the soonest (QEMU's timerlist_notify);
@@ -65,6 +65,7 @@ export class TimerList {
   }
 
   arm(timer: Timer, deadlineNs: bigint): void {
+    if (this.#closed) throw closedError('AioContext');
     this.disarm(timer);
     timer.expireNs = deadlineNs;
     let i = this.#active.length;
@@ -108,7 +109,9 @@ export class TimerList {
     return ran;
   }
 
-  clear(): void {
+  /** Disarms every timer for good: the context closed, and arming throws from now on. */
+  close(): void {
+    this.#closed = true;
     for (const t of this.#active) t.expireNs = -1n;
     this.#active.length = 0;
   }

@@ -1,6 +1,7 @@
 // eventfd, pipes, and small reads and writes. Would-block is a value (null or false):
 // it is the ordinary answer of a non-blocking descriptor.
 import { native } from './native';
+import { invalidArgType } from '../errors';
 import { validateBoolean, validateBytes, validateFd, validateInteger, validateOptions, validateUint64 } from '../validate';
 
 const { EFD_NONBLOCK, EFD_CLOEXEC, EFD_SEMAPHORE, O_NONBLOCK, O_CLOEXEC } = native.fdConstants;
@@ -64,11 +65,31 @@ export function close(fd: number): void {
 }
 
 /**
+ * Two words of shared memory that guard a descriptor other threads may write: `closed` is
+ * set to 1, and then `users` awaited to be 0, before the descriptor is closed at thread
+ * exit. Writers raise `users`, then check `closed` (both through Atomics).
+ */
+export interface CloseFence {
+  words: Int32Array;
+  closed: number;
+  users: number;
+}
+
+/**
  * Makes the calling thread own `fd`: it is closed when the thread's environment is torn
  * down (a worker that exits or is terminated) unless keepOnThreadExit(fd) comes first.
+ * With a `fence`, the descriptor is fenced first (see CloseFence); every fence of the
+ * thread is raised before any of its descriptors closes.
  */
-export function closeOnThreadExit(fd: number): void {
-  native.closeOnThreadExit(validateFd(fd));
+export function closeOnThreadExit(fd: number, fence?: CloseFence): void {
+  validateFd(fd);
+  if (fence === undefined) return native.closeOnThreadExit(fd);
+  const f = validateOptions<CloseFence>(fence, 'fence');
+  if (!(f.words instanceof Int32Array) || !(f.words.buffer instanceof SharedArrayBuffer)) {
+    throw invalidArgType('fence.words', 'an Int32Array over a SharedArrayBuffer', f.words);
+  }
+  const last = f.words.length - 1;
+  native.closeOnThreadExit(fd, f.words, validateInteger(f.closed, 'fence.closed', 0, last), validateInteger(f.users, 'fence.users', 0, last));
 }
 
 /** Undoes closeOnThreadExit(fd): call it before closing fd yourself. */

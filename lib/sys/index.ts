@@ -12,7 +12,7 @@ export {
   closeOnThreadExit,
   keepOnThreadExit,
 } from './fd';
-export type { EventfdOptions } from './fd';
+export type { CloseFence, EventfdOptions } from './fd';
 export {
   ppoll,
   PollFdArray,

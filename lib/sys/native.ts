@@ -17,7 +17,7 @@ export interface NativeBinding {
   tgkill(tgid: number, tid: number, signo: number): void;
   sigmask(how: number, signals: number[]): number[];
   sigpending(): number[];
-  closeOnThreadExit(fd: number): void;
+  closeOnThreadExit(fd: number, words?: Int32Array, closed?: number, users?: number): void;
   keepOnThreadExit(fd: number): void;
   epollCreate(): number;
   epollCtl(epfd: number, op: number, fd: number, events: number): void;

@@ -57,15 +57,22 @@ export class PollFdArray {
   }
 
   fd(i: number): number {
-    return this.#words[2 * i];
+    return this.#words[2 * this.#index(i)];
   }
 
   events(i: number): number {
-    return this.#halves[4 * i + 2] & 0xffff;
+    return this.#halves[4 * this.#index(i) + 2] & 0xffff;
   }
 
   revents(i: number): number {
-    return this.#halves[4 * i + 3] & 0xffff;
+    return this.#halves[4 * this.#index(i) + 3] & 0xffff;
+  }
+
+  /** An entry's index, checked: any other value would read another entry or nothing. */
+  #index(i: number): number {
+    // The common case costs two comparisons; validateInteger words the error.
+    if (i >= 0 && i < this.capacity && (i | 0) === i) return i;
+    return validateInteger(i, 'index', 0, this.capacity - 1);
   }
 }
 

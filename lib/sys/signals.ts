@@ -38,8 +38,9 @@ const HOW: Readonly<Record<SigmaskHow, number>> = { SIG_BLOCK, SIG_UNBLOCK, SIG_
  * and returns the previous mask.
  */
 export function sigmask(how: SigmaskHow, signals: SignalLike[]): number[] {
-  const h = HOW[how as SigmaskHow];
-  if (typeof how !== 'string' || h === undefined) {
+  // Own keys only: 'constructor' or 'toString' must not find Object.prototype's.
+  const h = typeof how === 'string' && Object.hasOwn(HOW, how) ? HOW[how] : undefined;
+  if (h === undefined) {
     throw outOfRange('how', "one of 'SIG_BLOCK', 'SIG_UNBLOCK', 'SIG_SETMASK'", how);
   }
   return native.sigmask(h, validateSignals(signals, 'signals'));
