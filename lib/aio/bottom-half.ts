@@ -310,8 +310,14 @@ export class BhTable {
     this.#bySlot[slot] = undefined;
     this.#live--;
     const next = (gen + GEN_UNIT) & ~FLAG_BITS;
+    if (next === 0) {
+      // Every generation used: the slot retires with its last one, deleted for good, so
+      // that no ref, of any generation, can ever schedule it again.
+      Atomics.store(chunk, slot % SLOTS_PER_CHUNK, gen | BH_DELETED);
+      return 1;
+    }
     Atomics.store(chunk, slot % SLOTS_PER_CHUNK, next);
-    if (next !== 0) this.#free.push(slot); // 0: every generation used, the slot retires
+    this.#free.push(slot);
     return 1;
   }
 

@@ -29,10 +29,11 @@ export class AioContextRef implements AioContextRefData {
   static from(value: unknown): AioContextRef {
     if (value instanceof AioContextRef) return value;
     const d = value as AioContextRefData;
-    if (typeof d !== 'object' || d === null || d.kind !== 'AioContextRef' || !(d.sab instanceof SharedArrayBuffer)) {
+    if (typeof d !== 'object' || d === null || d.kind !== 'AioContextRef') {
       throw invalidArgType('value', 'a value made by ctx.ref()', value);
     }
-    return new AioContextRef(d);
+    SharedState.check(d.sab, 'value.sab');
+    return new AioContextRef({ kind: 'AioContextRef', sab: d.sab, name: String(d.name) });
   }
 
   /** aio_notify() from any thread. */

@@ -146,13 +146,19 @@ export class AioContext {
     if (this.#relay && relayReady) {
       // Draining the relay pipe is not progress. A rescue is a sleep that a SIGIO kick of
       // this very context ended while the context's eventfd was not readable: kick()
-      // writes the eventfd, then counts the kick, then sends the signal, so by the time
-      // the signal's record (or the handler on this thread) ends our wait, that write is
-      // visible unless it was lost. Signals of other contexts, or of other senders, do not
-      // move our count; a healthy host has no rescues.
+      // writes the eventfd, then counts the kick (seq_cst), then sends the signal. So once
+      // we see the count move, that write is visible to a read of the eventfd unless it
+      // was lost; the read is made after the count is loaded, because ppoll's readiness
+      // may predate a kick that raced with another signal's record. Signals of other
+      // contexts, or of other senders, do not move our count: a healthy host has none.
       if (n < 0) notifierReady = this.#notifier.testAndClear();
-      const drained = this.#relay.drain();
-      if (drained && timeout !== 0 && !notifierReady && Atomics.load(w, W.SIGIO_KICKS) !== this.#sigioKicksAtSleep) {
+      if (
+        this.#relay.drain() &&
+        timeout !== 0 &&
+        !notifierReady &&
+        Atomics.load(w, W.SIGIO_KICKS) !== this.#sigioKicksAtSleep &&
+        !(notifierReady = this.#notifier.testAndClear())
+      ) {
         Atomics.add(w, W.RESCUES, 1);
       }
     }
