@@ -83,7 +83,7 @@ function expectReports(r: { code: number | null; signal: string | null; stderr: 
   assert.deepEqual(strip(r.reports), strip(want));
 }
 
-describe('signal dispositions shared with Node and libuv (child processes)', { skip: childSkip() }, () => {
+describe('class "process-wide signal state restored stale or overwritten": dispositions shared with Node and libuv (child processes)', { skip: childSkip() }, () => {
   test('a Node listener added while a relay is open survives the relay\'s close (no death by SIGIO)', T, async () => {
     const r = await runScenario(async ({ sys, report, disposition, until, BOUND_MS }) => {
       const dispBefore = disposition(29);
