@@ -1,4 +1,5 @@
-// The signal relay's JavaScript binding: relayOpen / relayClose / relayCount. The mechanism
+// The signal relay's JavaScript binding: relayOpen / relayClose / relayReplaced / relayRearm /
+// relayCount. The mechanism
 // (slots, Forward(), the relay threads and the process-wide handler) is in relay_core.cc;
 // this file owns the subscriptions of one environment and turns failures into Node-shaped
 // errors.
@@ -46,15 +47,36 @@ Napi::Value RelayOpen(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// relayClose(id) -> false if it was already closed
+Napi::Value Count(Napi::Env env, uint64_t n) {
+  return Napi::Number::New(env, static_cast<double>(n));
+}
+
+// relayClose(id) -> its final handler-replaced count, or null if it was already closed
 Napi::Value RelayClose(const Napi::CallbackInfo& info) {
   RelayEnv* state = static_cast<RelayEnv*>(info.Data());
   uint32_t id = static_cast<uint32_t>(Int32Arg(info, 0, "id"));
   auto it = state->open.find(id);
-  if (it == state->open.end()) return Napi::Boolean::New(info.Env(), false);
-  relay::Close(&it->second, 1);
+  if (it == state->open.end()) return info.Env().Null();
+  const relay::Subscription sub = it->second;
+  relay::Close(&sub, 1);
   state->open.erase(it);
-  return Napi::Boolean::New(info.Env(), true);
+  return Count(info.Env(), relay::HandlerReplaced(sub, false));
+}
+
+// relayReplaced(id) -> how often its handler was found replaced since it opened (after
+// taking each of its signals back); null if it is closed
+Napi::Value RelayReplaced(const Napi::CallbackInfo& info) {
+  RelayEnv* state = static_cast<RelayEnv*>(info.Data());
+  uint32_t id = static_cast<uint32_t>(Int32Arg(info, 0, "id"));
+  auto it = state->open.find(id);
+  if (it == state->open.end()) return info.Env().Null();
+  return Count(info.Env(), relay::HandlerReplaced(it->second, true));
+}
+
+// relayRearm(signo) -> whether another handler had replaced ours (and was taken back)
+Napi::Value RelayRearm(const Napi::CallbackInfo& info) {
+  int signo = Int32Arg(info, 0, "signal");
+  return Napi::Boolean::New(info.Env(), relay::Rearm(signo));
 }
 
 // relayCount(signo) -> subscribers across all environments (for tests and diagnosis).
@@ -78,6 +100,8 @@ void InitRelay(Napi::Env env, Napi::Object exports) {
   });
   exports.Set("relayOpen", Napi::Function::New(env, RelayOpen, "relayOpen", state));
   exports.Set("relayClose", Napi::Function::New(env, RelayClose, "relayClose", state));
+  exports.Set("relayReplaced", Napi::Function::New(env, RelayReplaced, "relayReplaced", state));
+  exports.Set("relayRearm", Napi::Function::New(env, RelayRearm, "relayRearm"));
   exports.Set("relayCount", Napi::Function::New(env, RelayCount, "relayCount"));
   exports.Set("RELAY_RECORD_SIZE", Napi::Number::New(env, relay::kRecordSize));
 }

@@ -10,8 +10,19 @@
 //  * Node's threads do not block SIGIO, whose default action kills the process, so while
 //    a signal is relayed a process-wide handler is installed for it. Whichever thread
 //    the kernel picks, the handler forwards the record and then chains to the handler
-//    installed before it. The old disposition comes back with the last subscriber.
+//    it displaced. The last subscriber puts that handler back.
 // Both roads fan out through Forward(), which is async-signal-safe.
+//
+// Dispositions are shared with code that does not know about us: libuv installs its own
+// handler when the first uv_signal of a signal starts (Node's process.on(signal), its
+// SIGCHLD watcher for child processes) and SIG_DFL when the last one stops, without
+// looking at what was there. So the relay never assumes its handler is still installed:
+// Rearm() takes a signal back from whatever handler replaced ours and chains to that one
+// (lib/sys/relay.ts calls it right after Node's process.on/off of a relayed signal, and
+// Open() does for the signals it joins), and Restore() puts the chained-to handler back
+// only if ours is still the installed one. Each replacement found is counted
+// (HandlerReplaced()), since signals that reached the other handler meanwhile produced no
+// record.
 //
 // This is the addon's only process-wide state (dispositions and signals are per
 // process), so it lives in globals behind g_mutex; subscriptions are owned per
@@ -34,6 +45,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <forward_list>
 #include <mutex>
 
 namespace aio {
@@ -54,12 +66,27 @@ Slot g_slots[kSlots];
 // Forward() calls under way, on any thread, in handlers included.
 std::atomic<int> g_forwarding{0};
 
+// What our handler chains to: the callable part of a disposition (SIG_DFL and SIG_IGN
+// have none: a null Chain). Immutable once published, never freed: a handler running on
+// another thread may still hold one after it was superseded.
+struct Chain {
+  bool siginfo;
+  void (*handler)(int);                    // when !siginfo
+  void (*action)(int, siginfo_t*, void*);  // when siginfo
+};
+static_assert(std::atomic<const Chain*>::is_always_lock_free,
+              "the handler reads its Chain pointer: async-signal-safe only if lock-free");
+
 // Per relayed signal, guarded by g_mutex except where noted.
 struct Relayed {
   int subscribers = 0;
-  // Read by the handler without the lock: written only while our handler is not
-  // installed for this signal.
+  // The disposition ours displaced, in full: what Restore() puts back. Only ever read
+  // under g_mutex; the handler reads `chain`.
   struct sigaction previous;
+  // The callable part of `previous`, read by the handler without the lock (see Arm()).
+  std::atomic<const Chain*> chain{nullptr};
+  // How often ours was found replaced by another handler (HandlerReplaced()).
+  uint64_t replaced = 0;
   pthread_t thread;
   std::atomic<bool> stopping{false};  // tells the relay thread to exit
 };
@@ -108,13 +135,107 @@ void Forward(const siginfo_t& si) {
 void OnSignal(int signo, siginfo_t* si, void* context) {
   int saved_errno = errno;
   Forward(*si);
-  const struct sigaction& previous = g_relayed[signo].previous;
-  if (previous.sa_flags & SA_SIGINFO) {
-    if (previous.sa_sigaction != nullptr) previous.sa_sigaction(signo, si, context);
-  } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
-    previous.sa_handler(signo);
+  // Acquire pairs with the release stores in Arm(): the Chain read here is fully written.
+  // It is the one Arm() published before installing this handler, or a newer one; a
+  // handler that began before a Rearm() may chain to the older one, which stays valid.
+  const Chain* chain = g_relayed[signo].chain.load(std::memory_order_acquire);
+  if (chain != nullptr) {
+    if (chain->siginfo) chain->action(signo, si, context);
+    else chain->handler(signo);
   }
   errno = saved_errno;
+}
+
+bool IsOurs(const struct sigaction& a) {
+  return (a.sa_flags & SA_SIGINFO) && a.sa_sigaction == OnSignal;
+}
+
+bool SameHandler(const struct sigaction& a, const struct sigaction& b) {
+  if ((a.sa_flags & SA_SIGINFO) != (b.sa_flags & SA_SIGINFO)) return false;
+  return (a.sa_flags & SA_SIGINFO) ? a.sa_sigaction == b.sa_sigaction : a.sa_handler == b.sa_handler;
+}
+
+// The Chain for disposition `a` (g_mutex held): null for SIG_DFL and SIG_IGN, else an entry
+// of a list that only grows. Entries are shared, so the list holds one per distinct
+// handler the process ever had for a relayed signal: a handful.
+const Chain* Intern(const struct sigaction& a) {
+  const bool siginfo = (a.sa_flags & SA_SIGINFO) != 0;
+  if (siginfo ? a.sa_sigaction == nullptr : (a.sa_handler == SIG_DFL || a.sa_handler == SIG_IGN)) {
+    return nullptr;
+  }
+  static auto* chains = new std::forward_list<Chain>();  // never destroyed (see Chain)
+  Chain want{siginfo, siginfo ? nullptr : a.sa_handler, siginfo ? a.sa_sigaction : nullptr};
+  for (const Chain& c : *chains) {
+    if (c.siginfo == want.siginfo && c.handler == want.handler && c.action == want.action) return &c;
+  }
+  chains->push_front(want);
+  return &chains->front();
+}
+
+// Installs our handler for `signo` (g_mutex held), chaining to and remembering the
+// disposition it displaces. Returns 0 or an errno value.
+//
+// Publishing the chained-to handler to a handler that may run on any thread: the Chain
+// is written (Intern) before the release store of its pointer, and that store is
+// sequenced before the sigaction() that installs ours; the kernel takes the process's
+// signal lock both to install a disposition and to deliver a signal, so a handler that
+// runs because ours is installed loads (acquire, in OnSignal) this pointer or a later one.
+int Arm(int signo) {
+  Relayed& r = g_relayed[signo];
+  struct sigaction seen;
+  if (sigaction(signo, nullptr, &seen) != 0) return errno;
+  r.chain.store(Intern(seen), std::memory_order_release);
+  struct sigaction ours;
+  memset(&ours, 0, sizeof ours);
+  ours.sa_sigaction = OnSignal;
+  ours.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+  sigfillset(&ours.sa_mask);
+  struct sigaction displaced;
+  if (sigaction(signo, &ours, &displaced) != 0) return errno;
+  // Another thread (libuv on Node's main thread) may have installed its handler between
+  // the two calls: the one ours displaced is the one to chain to and to put back.
+  if (!SameHandler(displaced, seen)) r.chain.store(Intern(displaced), std::memory_order_release);
+  r.previous = displaced;
+  return 0;
+}
+
+// Ours was replaced while `signo` has subscribers (g_mutex held): take it back.
+bool TakeBack(int signo) {
+  Relayed& r = g_relayed[signo];
+  struct sigaction now;
+  if (r.subscribers == 0 || sigaction(signo, nullptr, &now) != 0 || IsOurs(now)) return false;
+  r.replaced++;
+  // Fails only for a signal sigaction() refuses, which this one was not a moment ago.
+  Arm(signo);
+  return true;
+}
+
+// The last subscriber of `signo` left (g_mutex held): put back the handler ours displaced,
+// but only if ours is still installed. A handler that replaced ours belongs to someone
+// who does not know about us (libuv's, for a child process still running): it stays.
+void Restore(int signo) {
+  Relayed& r = g_relayed[signo];
+  struct sigaction now;
+  if (sigaction(signo, nullptr, &now) != 0) return;
+  if (!IsOurs(now)) {
+    r.replaced++;
+    return;
+  }
+  struct sigaction displaced;
+  if (sigaction(signo, &r.previous, &displaced) != 0) return;
+  // Installed by another thread between the two calls: theirs, not ours, was current.
+  if (!IsOurs(displaced)) {
+    r.replaced++;
+    sigaction(signo, &displaced, nullptr);
+  }
+}
+
+uint64_t ReplacedSum(uint64_t signals) {
+  uint64_t sum = 0;
+  for (int signo = 1; signo < NSIG; signo++) {
+    if (signals & Bit(signo)) sum += g_relayed[signo].replaced;
+  }
+  return sum;
 }
 
 void* RelayThread(void* arg) {
@@ -142,13 +263,7 @@ void* RelayThread(void* arg) {
 // Called with g_mutex held, for the first subscriber of `signo`.
 int Start(int signo) {
   Relayed& r = g_relayed[signo];
-  if (sigaction(signo, nullptr, &r.previous) != 0) return errno;
-  struct sigaction ours;
-  memset(&ours, 0, sizeof ours);
-  ours.sa_sigaction = OnSignal;
-  ours.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
-  sigfillset(&ours.sa_mask);
-  if (sigaction(signo, &ours, nullptr) != 0) return errno;
+  if (int err = Arm(signo)) return err;
 
   // The thread starts with every signal blocked (QEMU's qemu_thread_create, Node's
   // inspector signal thread), so sigwaitinfo is the only place it takes one.
@@ -159,11 +274,8 @@ int Start(int signo) {
   int err = pthread_create(&r.thread, nullptr, RelayThread,
                            reinterpret_cast<void*>(static_cast<intptr_t>(signo)));
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  if (err != 0) {
-    sigaction(signo, &r.previous, nullptr);
-    return err;
-  }
-  return 0;
+  if (err != 0) Restore(signo);
+  return err;
 }
 
 // Called with g_mutex held, when the last subscriber of `signo` leaves.
@@ -208,7 +320,7 @@ void Stop(int signo) {
   pthread_kill(r.thread, signo);
   pthread_join(r.thread, nullptr);
   SettleBeforeRestore(signo);
-  sigaction(signo, &r.previous, nullptr);
+  Restore(signo);
 }
 
 void Unsubscribe(int slot_index, uint64_t signals, int read_fd) {
@@ -276,16 +388,34 @@ OpenResult Open(uint64_t signals) {
         Unsubscribe(index, started, fds[0]);
         return {err, "sigaction", {}};
       }
+    } else {
+      TakeBack(signo);  // joining: records flow only if ours is the installed handler
     }
     g_relayed[signo].subscribers++;
     started |= Bit(signo);
   }
-  return {0, nullptr, Subscription{index, signals, fds[0]}};
+  return {0, nullptr, Subscription{index, signals, fds[0], ReplacedSum(signals)}};
 }
 
 void Close(const Subscription* subs, size_t count) {
   std::lock_guard<std::mutex> lock(g_mutex);
   for (size_t i = 0; i < count; i++) Unsubscribe(subs[i].slot, subs[i].signals, subs[i].read_fd);
+}
+
+bool Rearm(int signo) {
+  if (signo < 1 || signo >= NSIG) return false;
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return TakeBack(signo);
+}
+
+uint64_t HandlerReplaced(const Subscription& sub, bool check) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (check) {
+    for (int signo = 1; signo < NSIG; signo++) {
+      if (sub.signals & Bit(signo)) TakeBack(signo);
+    }
+  }
+  return ReplacedSum(sub.signals) - sub.replaced_at_open;
 }
 
 int Subscribers(int signo) {

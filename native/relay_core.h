@@ -29,6 +29,8 @@ struct Subscription {
   int slot;
   uint64_t signals;
   int read_fd;
+  // The replacement count of its signals when it opened (see HandlerReplaced()).
+  uint64_t replaced_at_open;
 };
 
 // The outcome of Open(): err == 0 and `subscription` on success; otherwise the positive errno
@@ -45,9 +47,21 @@ struct OpenResult {
 OpenResult Open(uint64_t signals);
 
 // Unsubscribes each of `subs` and closes both ends of its pipe; the last subscriber of a signal
-// stops its relay thread and restores the disposition found by the first. Thread-safe (one
-// lock for all of them).
+// stops its relay thread and, if our handler is still the installed one, puts back the handler
+// it chains to (the one it displaced most recently, not a stale one seen at the first Open);
+// if another handler has replaced ours, that one stays. Thread-safe (one lock for all of them).
 void Close(const Subscription* subs, size_t count);
+
+// Takes `signo` back if, while it has subscribers, another handler has replaced ours (Node's
+// process.on(signal) through libuv, libuv's SIGCHLD watcher, any sigaction()): ours goes back
+// in and chains to that handler from then on. Returns whether it had been replaced (counted,
+// see HandlerReplaced()). Open() does this for the signals it joins. Thread-safe.
+bool Rearm(int signo);
+
+// How many times, since `sub` opened, our handler was found replaced by another one for any of
+// its signals (by Rearm(), Open(), or the last Close() of a signal). With `check` (only while
+// `sub` is open), Rearm() each of its signals first. Thread-safe.
+uint64_t HandlerReplaced(const Subscription& sub, bool check);
 
 // Subscribers of `signo` across the process (0 for a number out of range). Thread-safe.
 int Subscribers(int signo);

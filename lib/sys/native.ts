@@ -26,7 +26,9 @@ export interface NativeBinding {
     Record<'EPOLL_CTL_ADD' | 'EPOLL_CTL_MOD' | 'EPOLL_CTL_DEL' | 'EPOLLIN' | 'EPOLLOUT' | 'EPOLLERR' | 'EPOLLHUP', number>
   >;
   relayOpen(signals: number[]): [id: number, fd: number];
-  relayClose(id: number): boolean;
+  relayClose(id: number): number | null;
+  relayReplaced(id: number): number | null;
+  relayRearm(signo: number): boolean;
   relayCount(signo: number): number;
   readonly RELAY_RECORD_SIZE: number;
   /** Loop attachment (loop_attach.cc): prepare() returns a timeout in ns (-1 infinite). */

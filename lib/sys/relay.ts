@@ -1,6 +1,9 @@
 // The signal relay (DESIGN.md, "SIGIO kick"): each delivered signal becomes a 128-byte
 // `signalfd_siginfo` record on this relay's pipe, so a poller asleep in ppoll wakes on
 // it. While any relay for a signal is open, that signal never kills the process.
+// How it shares dispositions with Node and libuv: docs/robustness.md, "Signal dispositions".
+import { constants } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { native } from './native';
 import { closedError, outOfRange } from '../errors';
 import { SignalLike, signalName, validateSignal, validateSignals } from '../validate';
@@ -43,6 +46,8 @@ export class SignalRelay {
   readonly signals: readonly number[];
   #id: number;
   #buffer = new Uint8Array(RECORDS_PER_READ * RELAY_RECORD_SIZE);
+  /** handlerReplaced as close() left it. */
+  #replacedAtClose = 0;
 
   /** @internal use openSignalRelay() */
   constructor(signals: number[]) {
@@ -52,6 +57,19 @@ export class SignalRelay {
 
   get closed(): boolean {
     return this.#id === 0;
+  }
+
+  /**
+   * How many times, since this relay opened, another handler was found installed in place of
+   * the relay's for one of its signals (Node's `process.on(signal)`, libuv's SIGCHLD watcher
+   * of `child_process`, another library's sigaction). Signals that reached that handler in the
+   * meantime made no record here. Each time, the relay took the signal back and now chains to
+   * that handler. Reading this checks the relay's signals first (and takes them back); after
+   * close() it is the count close() found.
+   */
+  get handlerReplaced(): number {
+    if (this.#id === 0) return this.#replacedAtClose;
+    return native.relayReplaced(this.#id) ?? 0;
   }
 
   /** Drains the pipe without blocking and discards the records; true if there were any. */
@@ -78,10 +96,13 @@ export class SignalRelay {
     return native.read(this.fd, this.#buffer) ?? 0;
   }
 
-  /** Unsubscribes and closes the pipe; the last relay of a signal restores its old disposition. Idempotent. */
+  /**
+   * Unsubscribes and closes the pipe. The last relay of a signal puts back the handler its own
+   * displaced, if its own is still installed; a handler that replaced it stays. Idempotent.
+   */
   close(): void {
     if (this.#id === 0) return;
-    native.relayClose(this.#id);
+    this.#replacedAtClose = native.relayClose(this.#id) ?? 0;
     this.#id = 0;
   }
 }
@@ -114,4 +135,21 @@ export function openSignalRelay(signals: SignalLike[] = ['SIGIO']): SignalRelay 
 /** How many relays, across all threads, are open for `signal` now. */
 export function relaySubscribers(signal: SignalLike): number {
   return native.relayCount(validateSignal(signal, 'signal'));
+}
+
+// Node's process.on(signal): its own 'newListener' / 'removeListener' listeners, registered at
+// bootstrap (main thread only: workers never start one), start the signal's uv_signal with the
+// first listener and stop it with the last, synchronously. libuv then installs its handler over
+// ours, or SIG_DFL (deadly for SIGIO) when no uv_signal of the signal is left. Ours run after
+// Node's, so they see the new disposition and take a relayed signal straight back: records keep
+// flowing, Node's listeners still run (ours chains to libuv's handler), and a removal never
+// leaves a relayed signal at SIG_DFL. No-op for a signal without open relays.
+function rearmIfSignal(type: string | symbol): void {
+  if (typeof type === 'string' && Object.hasOwn(constants.signals, type)) {
+    native.relayRearm(constants.signals[type as NodeJS.Signals]);
+  }
+}
+if (isMainThread) {
+  process.on('newListener', rearmIfSignal);
+  process.on('removeListener', rearmIfSignal);
 }

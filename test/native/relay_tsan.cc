@@ -15,8 +15,13 @@
 //  * canaries open pipes, hold them a moment and check that nothing was written into them: a
 //    record there would mean Forward() wrote to a descriptor Unsubscribe() had closed and the
 //    kernel had handed out again (the store-buffering argument of Forward/Unsubscribe);
-//  * a reader calls relay::Subscribers() in a loop.
-// Then, single-threaded: every slot taken, the next Open fails with EMFILE, all closed.
+//  * a reader calls relay::Subscribers() in a loop;
+//  * a replacer plays libuv under Node's process.on(signal): it installs another handler for
+//    SIGIO over the relay's (alternately a "foreign" one and the previous one) and then calls
+//    relay::Rearm(), as lib/sys/relay.ts does, so that the handler's chained-to pointer is
+//    republished while handlers run on other threads.
+// Then, single-threaded: every slot taken, the next Open fails with EMFILE, all closed; and
+// the disposition rules one by one (Replacements()).
 // At the end: no subscriber left, the original dispositions back, no descriptor leaked.
 // Exit status 0 when every check holds; ThreadSanitizer's reports make it fail on their own.
 #include <errno.h>
@@ -51,6 +56,7 @@ std::atomic<int> g_failures{0};
 std::atomic<long> g_records{0};
 std::atomic<long> g_sent{0};
 std::atomic<long> g_previous_calls{0};
+std::atomic<long> g_foreign_calls{0};
 std::atomic<long> g_canary_pipes{0};
 
 #define CHECK(cond, ...)                                                   \
@@ -67,6 +73,20 @@ std::atomic<long> g_canary_pipes{0};
 // The disposition found by the relay's first Start(): it must be chained to and restored.
 void PreviousHandler(int, siginfo_t*, void*) {
   g_previous_calls.fetch_add(1, std::memory_order_relaxed);
+}
+
+// A handler installed over the relay's while it is open (libuv's, in Node).
+void ForeignHandler(int, siginfo_t*, void*) {
+  g_foreign_calls.fetch_add(1, std::memory_order_relaxed);
+}
+
+struct sigaction Action(void (*handler)(int, siginfo_t*, void*)) {
+  struct sigaction a;
+  memset(&a, 0, sizeof a);
+  a.sa_sigaction = handler;
+  a.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&a.sa_mask);
+  return a;
 }
 
 void SleepUs(long us) {
@@ -184,6 +204,18 @@ void Counter() {
   }
 }
 
+void Replacer() {
+  BlockRelayed(true);
+  const struct sigaction foreign = Action(ForeignHandler);
+  const struct sigaction previous = Action(PreviousHandler);
+  for (long n = 0; !g_stop.load(std::memory_order_relaxed); n++) {
+    sigaction(SIGIO, n % 2 == 0 ? &foreign : &previous, nullptr);
+    aio::relay::Rearm(SIGIO);
+    SleepUs(300);
+  }
+  sigaction(SIGIO, &previous, nullptr);
+}
+
 // Every slot taken: the next Open fails with EMFILE and leaves nothing open.
 void FillSlots() {
   std::vector<aio::relay::Subscription> subs;
@@ -205,10 +237,98 @@ void FillSlots() {
   aio::relay::Close(subs.data(), subs.size());
 }
 
-bool IsPrevious(int signo) {
+// The handler installed for `signo` now: PreviousHandler, ForeignHandler, the relay's own
+// (anything else with SA_SIGINFO), or null for SIG_DFL.
+void* Installed(int signo) {
   struct sigaction now;
   sigaction(signo, nullptr, &now);
-  return (now.sa_flags & SA_SIGINFO) && now.sa_sigaction == PreviousHandler;
+  if (now.sa_flags & SA_SIGINFO) return reinterpret_cast<void*>(now.sa_sigaction);
+  return now.sa_handler == SIG_DFL ? nullptr : reinterpret_cast<void*>(now.sa_handler);
+}
+
+bool IsPrevious(int signo) { return Installed(signo) == reinterpret_cast<void*>(PreviousHandler); }
+
+bool IsRelays(int signo) {
+  void* h = Installed(signo);
+  return h != nullptr && h != reinterpret_cast<void*>(PreviousHandler) &&
+         h != reinterpret_cast<void*>(ForeignHandler);
+}
+
+aio::relay::Subscription OpenSigio() {
+  aio::relay::OpenResult opened = aio::relay::Open(Bit(SIGIO));
+  CHECK(opened.err == 0, "Open: %s", strerror(opened.err));
+  return opened.subscription;
+}
+
+// Sends SIGIO to this process and expects exactly its record on `sub`. This thread is the
+// only one left that does not block SIGIO, so the relay's handler runs here, chained call
+// included, before poll() returns.
+void KickAndExpectRecord(const aio::relay::Subscription& sub) {
+  kill(getpid(), SIGIO);
+  struct pollfd pfd = {sub.read_fd, POLLIN, 0};
+  int ready;
+  do ready = poll(&pfd, 1, 10000);
+  while (ready < 0 && errno == EINTR);
+  CHECK(ready == 1 && Drain(sub.read_fd, Bit(SIGIO)) == 1, "no record for SIGIO (poll %d)", ready);
+}
+
+// Issue 8, class "process-wide signal state restored stale or overwritten": the rules, one by
+// one, with a stand-in for libuv's handler (ForeignHandler) and for its SIG_DFL.
+void Replacements() {
+  const struct sigaction foreign = Action(ForeignHandler);
+  const struct sigaction previous = Action(PreviousHandler);
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  CHECK(IsPrevious(SIGIO), "SIGIO does not start at the previous handler");
+
+  // Replaced while open: Rearm() takes SIGIO back and chains to the replacer, not to the
+  // handler seen at open; Close() puts back the replacer's.
+  aio::relay::Subscription a = OpenSigio();
+  sigaction(SIGIO, &foreign, nullptr);
+  CHECK(aio::relay::Rearm(SIGIO), "Rearm did not find the foreign handler");
+  CHECK(!aio::relay::Rearm(SIGIO) && IsRelays(SIGIO), "Rearm did not reinstall the relay's");
+  CHECK(aio::relay::HandlerReplaced(a, true) == 1, "HandlerReplaced %lu",
+        static_cast<unsigned long>(aio::relay::HandlerReplaced(a, false)));
+  const long foreign_before = g_foreign_calls.load(), previous_before = g_previous_calls.load();
+  KickAndExpectRecord(a);
+  CHECK(g_foreign_calls.load() == foreign_before + 1 && g_previous_calls.load() == previous_before,
+        "chained to the stale handler: foreign +%ld, previous +%ld",
+        g_foreign_calls.load() - foreign_before, g_previous_calls.load() - previous_before);
+  aio::relay::Close(&a, 1);
+  CHECK(Installed(SIGIO) == reinterpret_cast<void*>(ForeignHandler), "Close did not put back the current handler");
+
+  // SIG_DFL over the relay's while open (libuv's last uv_signal stopped): taken back, so
+  // SIGIO does not kill; Close() restores SIG_DFL, the current disposition.
+  a = OpenSigio();
+  sigaction(SIGIO, &dfl, nullptr);
+  CHECK(aio::relay::Rearm(SIGIO) && IsRelays(SIGIO), "Rearm over SIG_DFL");
+  KickAndExpectRecord(a);
+  aio::relay::Close(&a, 1);
+  CHECK(Installed(SIGIO) == nullptr, "Close did not restore SIG_DFL");
+
+  // Replaced and not taken back: Close() leaves the replacer's handler and counts it.
+  sigaction(SIGIO, &previous, nullptr);
+  a = OpenSigio();
+  sigaction(SIGIO, &foreign, nullptr);
+  aio::relay::Close(&a, 1);
+  CHECK(Installed(SIGIO) == reinterpret_cast<void*>(ForeignHandler), "Close overwrote the foreign handler");
+  CHECK(aio::relay::HandlerReplaced(a, false) == 1, "Close did not count the replacement");
+
+  // Opening an already relayed signal takes it back (counted for the older subscription only).
+  sigaction(SIGIO, &previous, nullptr);
+  a = OpenSigio();
+  sigaction(SIGIO, &foreign, nullptr);
+  aio::relay::Subscription b = OpenSigio();
+  CHECK(IsRelays(SIGIO), "Open did not take SIGIO back");
+  CHECK(aio::relay::HandlerReplaced(a, false) == 1 && aio::relay::HandlerReplaced(b, false) == 0,
+        "HandlerReplaced a %lu, b %lu", static_cast<unsigned long>(aio::relay::HandlerReplaced(a, false)),
+        static_cast<unsigned long>(aio::relay::HandlerReplaced(b, false)));
+  const aio::relay::Subscription both[] = {a, b};
+  aio::relay::Close(both, 2);
+  CHECK(Installed(SIGIO) == reinterpret_cast<void*>(ForeignHandler), "Close after a retake");
+
+  sigaction(SIGIO, &previous, nullptr);
 }
 
 }  // namespace
@@ -231,12 +351,14 @@ int main(int argc, char** argv) {
   for (int i = 0; i < kSenders; i++) helpers.emplace_back(Sender, i);
   for (int i = 0; i < kCanaries; i++) helpers.emplace_back(Canary);
   helpers.emplace_back(Counter);
+  helpers.emplace_back(Replacer);
   for (int i = 0; i < kSubscribers; i++) workers.emplace_back(Subscriber, i, iterations);
   for (std::thread& t : workers) t.join();
   g_stop.store(true);
   for (std::thread& t : helpers) t.join();
 
   FillSlots();
+  Replacements();
 
   CHECK(aio::relay::Subscribers(SIGIO) == 0 && aio::relay::Subscribers(SIGUSR2) == 0,
         "subscribers left: SIGIO %d, SIGUSR2 %d", aio::relay::Subscribers(SIGIO),
@@ -248,8 +370,9 @@ int main(int argc, char** argv) {
         g_records.load());
 
   printf("relay_tsan: %d subscribers x %d open/close, %ld signals sent, %ld records read, "
-         "%ld chained to the previous handler, %ld canary pipes clean: %s\n",
+         "%ld chained to the previous handler, %ld to a replacing one, %ld canary pipes clean: "
+         "%s\n",
          kSubscribers, iterations, g_sent.load(), g_records.load(), g_previous_calls.load(),
-         g_canary_pipes.load(), g_failures.load() == 0 ? "ok" : "FAILED");
+         g_foreign_calls.load(), g_canary_pipes.load(), g_failures.load() == 0 ? "ok" : "FAILED");
   return g_failures.load() == 0 ? 0 : 1;
 }
