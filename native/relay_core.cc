@@ -102,6 +102,10 @@ struct signalfd_siginfo Record(const siginfo_t& si) {
   if (si.si_code <= 0) {  // SI_USER, SI_QUEUE, SI_TKILL: sent by a process
     r.ssi_pid = si.si_pid;
     r.ssi_uid = si.si_uid;
+    if (si.si_code == SI_QUEUE) {  // sigqueue()'s value, as signalfd reports it
+      r.ssi_int = si.si_value.sival_int;
+      r.ssi_ptr = reinterpret_cast<uint64_t>(si.si_value.sival_ptr);
+    }
   } else if (si.si_signo == SIGIO) {  // POLL_IN & co: raised by the kernel for an fd
     r.ssi_fd = si.si_fd;
     r.ssi_band = static_cast<uint32_t>(si.si_band);

@@ -2,6 +2,7 @@
 // ppoll. poll() runs on the home thread only (the thread that created the context: the
 // object itself cannot leave it); notify(), bottom halves through BhRef, and external
 // enable/disable work from any thread through AioContextRef.
+import { randomInt } from 'node:crypto';
 import { closeOnThreadExit, gettid, getpid, openSignalRelay, SignalRelay } from '../sys';
 import { closedError, invalidArgType, invalidArgValue, invalidState, outOfRange } from '../errors';
 import { validateBoolean, validateOptions } from '../validate';
@@ -10,7 +11,7 @@ import { Bh, BH_DELETED, BH_IDLE, BH_ONESHOT, BH_SCHEDULED, BhTable } from './bo
 import { AioContextRef } from './context-ref';
 import { EventNotifier } from './event-notifier';
 import { FdHandler, HandlerNode, HandlerSet, makeNode, READ_EVENTS, WRITE_EVENTS } from './fd-handlers';
-import { AioStats, closeShared, disableExternal, enableExternal, notify, readStats } from './notify';
+import { AioStats, closeShared, disableExternal, enableExternal, notify, readStats, sigioValue } from './notify';
 import { SharedState, T, W } from './shared-state';
 import { clockNs, Timer, TimerList } from './timers';
 
@@ -56,8 +57,8 @@ export class AioContext {
   /** Run-out slices kept for reuse, so that a round of bottom halves allocates nothing. */
   readonly #spareSlices: Slice[] = [];
   #closed = false;
-  /** SIGIO kicks counted when the current sleep began (see the rescue check in poll()). */
-  #sigioKicksAtSleep = 0;
+  /** The value a SIGIO kick for the current sleep carries (see sigioValue() in notify.ts). */
+  #sigioValue = 0n;
 
   constructor(options?: AioContextOptions) {
     const o = validateOptions<AioContextOptions>(options);
@@ -82,6 +83,7 @@ export class AioContext {
     Atomics.store(w, W.RELAY_FD, this.#relay ? this.#relay.fd : -1);
     Atomics.store(w, W.SIGIO_KICK, sigio ? 1 : 0);
     Atomics.store(w, W.PID, getpid());
+    Atomics.store(w, W.TAG, randomInt(2 ** 31));
     Atomics.store(w, W.HOME_TID, gettid());
     this.#bhs = new BhTable(this.#state);
     this.#timers = new TimerList(
@@ -145,18 +147,15 @@ export class AioContext {
     }
     if (this.#relay && relayReady) {
       // Draining the relay pipe is not progress. A rescue is a sleep that a SIGIO kick of
-      // this very context ended while the context's eventfd was not readable: kick()
-      // writes the eventfd, then counts the kick (seq_cst), then sends the signal. So once
-      // we see the count move, that write is visible to a read of the eventfd unless it
-      // was lost; the read is made after the count is loaded, because ppoll's readiness
-      // may predate a kick that raced with another signal's record. Signals of other
-      // contexts, or of other senders, do not move our count: a healthy host has none.
+      // this context, for this very sleep, ended while the eventfd written before that
+      // signal was sent is empty: the eventfd failed and the signal saved the sleep (see
+      // sigioValue() in notify.ts). Signals of other contexts, of other senders, or for
+      // an earlier sleep are not rescues: a healthy host has none.
       if (n < 0) notifierReady = this.#notifier.testAndClear();
       if (
-        this.#relay.drain() &&
+        this.#relay.drainFor(this.#sigioValue) === 2 &&
         timeout !== 0 &&
         !notifierReady &&
-        Atomics.load(w, W.SIGIO_KICKS) !== this.#sigioKicksAtSleep &&
         !(notifierReady = this.#notifier.testAndClear())
       ) {
         Atomics.add(w, W.RESCUES, 1);
@@ -186,8 +185,9 @@ export class AioContext {
 
   #beginSleep(timeout: number): void {
     const s = this.#state;
-    this.#sigioKicksAtSleep = Atomics.load(s.words, W.SIGIO_KICKS);
-    Atomics.add(s.words, W.SLEEPS, 1);
+    // After the eventfd was cleared for the sleep before (see sigioValue()).
+    const sleep = Atomics.add(s.words, W.SLEEPS, 1) + 1;
+    if (this.#relay) this.#sigioValue = sigioValue(Atomics.load(s.words, W.TAG), sleep);
     Atomics.store(s.times, T.TIMEOUT_NS, BigInt(timeout));
     Atomics.store(s.times, T.SLEEP_START_NS, clockNs());
     Atomics.store(s.words, W.POLLING, 1);

@@ -2,7 +2,7 @@
 // notify() (QEMU's aio_notify), external-client disable/enable, and the stats snapshot.
 // AioContext (home thread) and AioContextRef (any thread) both call these, so there is
 // one implementation of each barrier.
-import { eventfdWrite, kill } from '../sys';
+import { eventfdWrite, sigqueue } from '../sys';
 import { closedError, invalidState } from '../errors';
 import { SharedState, T, W } from './shared-state';
 
@@ -48,18 +48,31 @@ function kick(state: SharedState): void {
   Atomics.add(w, W.KICKERS, 1);
   try {
     if (Atomics.load(w, W.CLOSED) !== 0) return;
+    // The sleep this kick is for, read before the write: see sigioValue().
+    const sleep = Atomics.load(w, W.SLEEPS);
     eventfdWrite(Atomics.load(w, W.EVENTFD), 1n); // false (counter full) is a pending wake too
     Atomics.add(w, W.KICKS, 1);
     Atomics.store(state.times, T.LAST_KICK_NS, process.hrtime.bigint());
     if (Atomics.load(w, W.SIGIO_KICK) !== 0) {
-      // Counted before the signal is sent: a poller that the signal wakes sees the count
-      // move (see the rescue check in poll()), and the eventfd write above precedes both.
+      // kill(getpid(), SIGIO) as the seed sends it, as a sigqueue() so that the record
+      // says which context and which sleep it is for.
+      sigqueue(Atomics.load(w, W.PID), 'SIGIO', sigioValue(Atomics.load(w, W.TAG), sleep));
       Atomics.add(w, W.SIGIO_KICKS, 1);
-      kill(Atomics.load(w, W.PID), 'SIGIO');
     }
   } finally {
     Atomics.sub(w, W.KICKERS, 1);
   }
+}
+
+/**
+ * The value a SIGIO kick carries: the context's tag and the number of the sleep it kicks.
+ * A kicker that read sleep number S did so after the home thread counted sleep S, which it
+ * does after it cleared the eventfd for the sleep before; so the eventfd write that follows
+ * can only be consumed once sleep S has ended. If the home thread wakes from sleep S to
+ * this record and its eventfd is empty, the write was lost: that is a rescue (poll()).
+ */
+export function sigioValue(tag: number, sleep: number): bigint {
+  return (BigInt(tag >>> 0) << 32n) | BigInt(sleep >>> 0);
 }
 
 /** Marks the context closed and waits until no thread is inside kick(). */

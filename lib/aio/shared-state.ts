@@ -40,6 +40,8 @@ export const W = {
   EPOLL: 13,
   /** Head of the enqueued bottom-half list: a slot number + 1, 0 when empty (bottom-half.ts). */
   BH_HEAD: 14,
+  /** A random tag of this context, carried by its SIGIO kicks (see kick() in notify.ts). */
+  TAG: 15,
 
   // Stats: monotonically increasing counters (uint32, wrapping; read with >>> 0).
   NOTIFIES: 16,

@@ -31,6 +31,7 @@ export {
   gettid,
   kill,
   tgkill,
+  sigqueue,
   sigmask,
   sigpending,
   SIG_BLOCK,

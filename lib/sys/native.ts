@@ -15,6 +15,7 @@ export interface NativeBinding {
   gettid(): number;
   kill(pid: number, signo: number): void;
   tgkill(tgid: number, tid: number, signo: number): void;
+  sigqueue(pid: number, signo: number, value: bigint): void;
   sigmask(how: number, signals: number[]): number[];
   sigpending(): number[];
   closeOnThreadExit(fd: number, words?: Int32Array, closed?: number, users?: number): void;

@@ -21,7 +21,14 @@ export interface SignalRecord {
   /** For a kernel-raised SIGIO: the descriptor and its poll band. */
   fd: number;
   band: number;
+  /** For sigqueue(3) (code SI_QUEUE): the value sent, else 0n. */
+  value: bigint;
 }
+
+/** signalfd_siginfo byte offsets. */
+const SSI_CODE = 8;
+const SSI_PTR = 48;
+const SI_QUEUE = -1;
 
 export const RELAY_RECORD_SIZE: number = native.RELAY_RECORD_SIZE;
 const RECORDS_PER_READ = 16;
@@ -37,6 +44,7 @@ function decode(view: DataView, offset: number): SignalRecord {
     uid: view.getUint32(offset + 16, true),
     fd: view.getInt32(offset + 20, true),
     band: view.getUint32(offset + 28, true),
+    value: view.getBigUint64(offset + SSI_PTR, true),
   };
 }
 
@@ -46,6 +54,7 @@ export class SignalRelay {
   readonly signals: readonly number[];
   #id: number;
   #buffer = new Uint8Array(RECORDS_PER_READ * RELAY_RECORD_SIZE);
+  #view = new DataView(this.#buffer.buffer);
   /** handlerReplaced as close() left it. */
   #replacedAtClose = 0;
 
@@ -79,10 +88,26 @@ export class SignalRelay {
     return any;
   }
 
+  /**
+   * Drains the pipe like drain(), and tells whether one of the records was a sigqueue(3)
+   * carrying `value`: 0 no record, 1 records but none with `value`, 2 one with it.
+   */
+  drainFor(value: bigint): 0 | 1 | 2 {
+    let found: 0 | 1 | 2 = 0;
+    const view = this.#view;
+    for (let n = this.#fill(); n > 0; n = this.#fill()) {
+      if (found === 0) found = 1;
+      for (let off = 0; off + RELAY_RECORD_SIZE <= n; off += RELAY_RECORD_SIZE) {
+        if (view.getInt32(off + SSI_CODE, true) === SI_QUEUE && view.getBigUint64(off + SSI_PTR, true) === value) found = 2;
+      }
+    }
+    return found;
+  }
+
   /** Every record waiting in the pipe, oldest first; [] when none is (never blocks). */
   read(): SignalRecord[] {
     const out: SignalRecord[] = [];
-    const view = new DataView(this.#buffer.buffer);
+    const view = this.#view;
     // The relay writes whole records (128 bytes < PIPE_BUF, so each write is atomic).
     for (let n = this.#fill(); n > 0; n = this.#fill()) {
       for (let off = 0; off + RELAY_RECORD_SIZE <= n; off += RELAY_RECORD_SIZE) out.push(decode(view, off));

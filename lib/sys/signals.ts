@@ -2,7 +2,7 @@
 // Signals are given by name ('SIGIO') or number; sets come back as numbers.
 import { native } from './native';
 import { outOfRange } from '../errors';
-import { INT32_MAX, SignalLike, validateInteger, validateSignal, validateSignals } from '../validate';
+import { INT32_MAX, SignalLike, validateInteger, validateSignal, validateSignals, validateUint64 } from '../validate';
 
 export const { SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK, SIGRTMIN, SIGRTMAX } = native.signalConstants;
 
@@ -20,6 +20,18 @@ export function gettid(): number {
 /** kill(2): a process-directed signal (0 only checks that `pid` exists). */
 export function kill(pid: number, signal: SignalLike): void {
   native.kill(validateInteger(pid, 'pid', -INT32_MAX, INT32_MAX), validateSignal(signal, 'signal', true));
+}
+
+/**
+ * sigqueue(3): a process-directed signal that carries `value` (0..2^64-1): the relay's
+ * record reports code SI_QUEUE and the value.
+ */
+export function sigqueue(pid: number, signal: SignalLike, value: bigint): void {
+  native.sigqueue(
+    validateInteger(pid, 'pid', 1, INT32_MAX),
+    validateSignal(signal, 'signal', true),
+    validateUint64(value, 'value', 2n ** 64n - 1n),
+  );
 }
 
 /** tgkill(2): a signal directed at thread `tid` of thread group `tgid`. */
