@@ -86,6 +86,7 @@ describe('relay basics', () => {
       uid: process.getuid!(),
       fd: 0,
       band: 0,
+      value: 0n,
     });
     // process.kill too, now that a relay is open.
     process.kill(process.pid, 'SIGIO');
@@ -103,6 +104,22 @@ describe('relay basics', () => {
     assert.equal(relay.drain(), true);
     assert.equal(relay.drain(), false);
     assert.deepEqual(relay.read(), []);
+  }));
+
+  test('sigqueue: si_code SI_QUEUE and the 64-bit value; drainFor() finds it', T, scoped(async (s) => {
+    const relay = open(s);
+    const value = (0x7eadbeefn << 32n) | 0xfffffffen;
+    sys.sigqueue(sys.getpid(), 'SIGIO', value);
+    const [r] = await records(relay);
+    assert.deepEqual([r.signo, r.code, r.pid, r.value], [SIGIO, -1, sys.getpid(), value]);
+    sys.sigqueue(sys.getpid(), 'SIGIO', 7n);
+    await waitFor(() => sys.ppoll(pollIn(relay.fd), 0) === 1);
+    assert.equal(relay.drainFor(value), 1, 'a record, but not one with that value');
+    sys.sigqueue(sys.getpid(), 'SIGIO', value);
+    await waitFor(() => sys.ppoll(pollIn(relay.fd), 0) === 1);
+    assert.equal(relay.drainFor(value), 2);
+    assert.equal(relay.drainFor(value), 0);
+    assert.throws(() => sys.sigqueue(sys.getpid(), 'SIGIO', -1n), { code: 'ERR_OUT_OF_RANGE' });
   }));
 
   test('real-time signals queue: one record each', T, scoped(async (s) => {

@@ -91,8 +91,8 @@ export class SharedState {
 
   /** Throws unless `sab` is a context's shared memory (made by an AioContext). */
   static check(sab: unknown, name: string): SharedArrayBuffer {
-    if (!(sab instanceof SharedArrayBuffer) || sab.byteLength !== SHARED_BYTES) {
-      throw invalidArgType(name, `a SharedArrayBuffer of ${SHARED_BYTES} bytes made by an AioContext`, sab);
+    if (!(sab instanceof SharedArrayBuffer) || sab.byteLength < SHARED_BYTES) {
+      throw invalidArgType(name, `a SharedArrayBuffer of at least ${SHARED_BYTES} bytes made by an AioContext`, sab);
     }
     return sab;
   }
