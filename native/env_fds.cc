@@ -11,7 +11,9 @@
 // same instructions as JavaScript's Atomics): either a writer sees `closed` and writes
 // nothing, or we see it and wait for its write to finish. So no thread can write to the
 // number after it is closed and, maybe, reused by a file the process opens next.
+#include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -21,6 +23,7 @@
 #include "args.h"
 #include "errors.h"
 #include "modules.h"
+#include "relay_core.h"
 
 namespace aio {
 namespace {
@@ -58,6 +61,50 @@ Napi::Value CloseOnThreadExit(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// fencedKick(words, closedIndex, usersIndex, fdIndex, signo, pid, value) -> 0 if closed,
+// 1 if the eventfd words[fdIndex] was written, 2 if, also, `signo` was sigqueue()d to `pid`
+// with `value` (signo 0: none). The writer's half of the fence, in one native call: a
+// JavaScript thread terminated in the middle of it (a worker's terminate(), or process
+// exit) cannot leave `users` raised, which would stall the closer for ever.
+Napi::Value FencedKick(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Bytes words = BytesArg(info, 0, "words");
+  const size_t count = words.length / sizeof(int32_t);
+  int32_t index[3];
+  for (int i = 0; i < 3; i++) {
+    index[i] = Int32Arg(info, 1 + i, "index");
+    if (index[i] < 0 || static_cast<size_t>(index[i]) >= count) ThrowInvalidArg(env, "index", "a word of `words`");
+  }
+  int signo = Int32Arg(info, 4, "signal");
+  int pid = Int32Arg(info, 5, "pid");
+  bool lossless = false;
+  uint64_t value = info[6].IsBigInt() ? info[6].As<Napi::BigInt>().Uint64Value(&lossless) : 0;
+  int32_t* w = reinterpret_cast<int32_t*>(words.data);
+  int32_t* closed = w + index[0];
+  int32_t* users = w + index[1];
+  // Pairs with the closer (the cleanup hook below, closeShared() in lib/aio/notify.ts): we
+  // raise `users`, then load `closed`; it stores `closed`, then loads `users` (all seq_cst).
+  __atomic_add_fetch(users, 1, __ATOMIC_SEQ_CST);
+  int result = 0;
+  if (__atomic_load_n(closed, __ATOMIC_SEQ_CST) == 0) {
+    const uint64_t one = 1;
+    // EAGAIN (counter full) is a pending wake-up too; any other failure is the caller's
+    // to see in the stats (a kick that did not land), not a reason to throw mid-notify.
+    ssize_t n;
+    do n = write(__atomic_load_n(w + index[2], __ATOMIC_SEQ_CST), &one, sizeof one);
+    while (n < 0 && errno == EINTR);
+    result = 1;
+    if (signo > 0) {
+      union sigval sv;
+      sv.sival_ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(value));
+      relay::NoteSelfSignal(signo);
+      if (sigqueue(pid, signo, sv) == 0) result = 2;
+    }
+  }
+  __atomic_sub_fetch(users, 1, __ATOMIC_SEQ_CST);
+  return Napi::Number::New(env, result);
+}
+
 Napi::Value KeepOnThreadExit(const Napi::CallbackInfo& info) {
   static_cast<EnvFds*>(info.Data())->fds.erase(Int32Arg(info, 0, "fd"));
   return info.Env().Undefined();
@@ -87,6 +134,7 @@ void InitEnvFds(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, CloseOnThreadExit, "closeOnThreadExit", state));
   exports.Set("keepOnThreadExit",
               Napi::Function::New(env, KeepOnThreadExit, "keepOnThreadExit", state));
+  exports.Set("fencedKick", Napi::Function::New(env, FencedKick, "fencedKick"));
 }
 
 }  // namespace aio

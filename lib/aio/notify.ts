@@ -2,9 +2,12 @@
 // notify() (QEMU's aio_notify), external-client disable/enable, and the stats snapshot.
 // AioContext (home thread) and AioContextRef (any thread) both call these, so there is
 // one implementation of each barrier.
-import { eventfdWrite, sigqueue } from '../sys';
+import { constants } from 'node:os';
+import { fencedKick } from '../sys';
 import { closedError, invalidState } from '../errors';
 import { SharedState, T, W } from './shared-state';
+
+const SIGIO = constants.signals.SIGIO;
 
 export function throwIfClosed(state: SharedState, what: string): void {
   if (Atomics.load(state.words, W.CLOSED) !== 0) throw closedError(what);
@@ -41,27 +44,22 @@ export function notify(state: SharedState): void {
 /** The system-call half of notify(): write the eventfd, and send SIGIO when enabled. */
 function kick(state: SharedState): void {
   const w = state.words;
-  // Pairs with closeShared(): it stores CLOSED and then waits for KICKERS to be 0; we
-  // raise KICKERS and then load CLOSED (seq_cst on both sides). So either we see CLOSED
-  // and write nothing, or close waits for our write: never a write to a closed,
-  // possibly reused, descriptor.
-  Atomics.add(w, W.KICKERS, 1);
-  try {
-    if (Atomics.load(w, W.CLOSED) !== 0) return;
-    // The sleep this kick is for, read before the write: see sigioValue().
-    const sleep = Atomics.load(w, W.SLEEPS);
-    eventfdWrite(Atomics.load(w, W.EVENTFD), 1n); // false (counter full) is a pending wake too
-    Atomics.add(w, W.KICKS, 1);
-    Atomics.store(state.times, T.LAST_KICK_NS, process.hrtime.bigint());
-    if (Atomics.load(w, W.SIGIO_KICK) !== 0) {
-      // kill(getpid(), SIGIO) as the seed sends it, as a sigqueue() so that the record
-      // says which context and which sleep it is for.
-      sigqueue(Atomics.load(w, W.PID), 'SIGIO', sigioValue(Atomics.load(w, W.TAG), sleep));
-      Atomics.add(w, W.SIGIO_KICKS, 1);
-    }
-  } finally {
-    Atomics.sub(w, W.KICKERS, 1);
-  }
+  // The fence against close is native and whole (sys.fencedKick): it raises KICKERS, then
+  // loads CLOSED; closeShared() and a thread's teardown store CLOSED, then wait for
+  // KICKERS to be 0 (seq_cst on both sides). So either we see CLOSED and write nothing, or
+  // the closer waits for our write: never a write to a closed, possibly reused, descriptor,
+  // and never a SIGIO after the context's relay is gone. Being one native call, a thread
+  // terminated mid-kick cannot leave KICKERS raised.
+  // The sleep this kick is for is read before the write: see sigioValue().
+  const sigio = Atomics.load(w, W.SIGIO_KICK) !== 0;
+  const signal = sigio
+    ? { signo: SIGIO, pid: Atomics.load(w, W.PID), value: sigioValue(Atomics.load(w, W.TAG), Atomics.load(w, W.SLEEPS)) }
+    : undefined;
+  const done = fencedKick({ words: w, closed: W.CLOSED, users: W.KICKERS }, W.EVENTFD, signal);
+  if (done === 0) return;
+  Atomics.add(w, W.KICKS, 1);
+  Atomics.store(state.times, T.LAST_KICK_NS, process.hrtime.bigint());
+  if (done === 2) Atomics.add(w, W.SIGIO_KICKS, 1);
 }
 
 /**

@@ -92,6 +92,20 @@ export function closeOnThreadExit(fd: number, fence?: CloseFence): void {
   native.closeOnThreadExit(fd, f.words, validateInteger(f.closed, 'fence.closed', 0, last), validateInteger(f.users, 'fence.users', 0, last));
 }
 
+/**
+ * The writer's half of a CloseFence, in one uninterruptible native call: unless
+ * words[fence.closed] is set, adds 1 to the eventfd whose number is words[fdWord], then,
+ * if `signal` is given, sigqueue()s it to `pid` with `value`. Returns 0 if the fence was
+ * closed, 1 if the eventfd was written, 2 if the signal was sent too.
+ */
+export function fencedKick(
+  fence: CloseFence,
+  fdWord: number,
+  signal?: { signo: number; pid: number; value: bigint },
+): 0 | 1 | 2 {
+  return native.fencedKick(fence.words, fence.closed, fence.users, fdWord, signal?.signo ?? 0, signal?.pid ?? 0, signal?.value ?? 0n);
+}
+
 /** Undoes closeOnThreadExit(fd): call it before closing fd yourself. */
 export function keepOnThreadExit(fd: number): void {
   native.keepOnThreadExit(validateFd(fd));

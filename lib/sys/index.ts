@@ -11,6 +11,7 @@ export {
   close,
   closeOnThreadExit,
   keepOnThreadExit,
+  fencedKick,
 } from './fd';
 export type { CloseFence, EventfdOptions } from './fd';
 export {

@@ -20,6 +20,7 @@ export interface NativeBinding {
   sigpending(): number[];
   closeOnThreadExit(fd: number, words?: Int32Array, closed?: number, users?: number): void;
   keepOnThreadExit(fd: number): void;
+  fencedKick(words: Int32Array, closed: number, users: number, fd: number, signo: number, pid: number, value: bigint): 0 | 1 | 2;
   epollCreate(): number;
   epollCtl(epfd: number, op: number, fd: number, events: number): void;
   epollWait(epfd: number, out: Int32Array, timeoutNs: number): number;
