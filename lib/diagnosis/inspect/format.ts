@@ -7,7 +7,7 @@ function timeout(t: ThreadView): string {
   if (!t.timeout) return t.status === 'syscall' ? '?' : '';
   if (t.timeout.infinite) return 'infinite';
   if (t.timeout.ns === null) return 'deadline';
-  const ms = `${(t.timeout.ns / 1e6).toFixed(1)} ms`;
+  const ms = Math.abs(t.timeout.ns) >= 1e10 ? `${(t.timeout.ns / 1e9).toFixed(0)} s` : `${(t.timeout.ns / 1e6).toFixed(1)} ms`;
   if (t.timeout.leftAfterStop) return `${ms} left`;
   return t.timeout.absolute ? `in ${ms}` : ms;
 }
