@@ -200,6 +200,23 @@ test('eventfd rule: the same poller that keeps its eventfd in the set is not fla
   }
 });
 
+test('ready rule: an edge-triggered registration whose edge was taken, input left pending, is information, not a lost wake-up', { timeout: TIMEOUT }, async () => {
+  const { child, info } = await startJson<EventfdScene>(['edge'], 30_000, { command: cFixture('eventfd-poller') });
+  try {
+    const r = await inspect(info.pid, { stallMs: 200, intervalMs: 50 });
+    const t = r.threads.find((x) => x.tid === info.tid)!;
+    assert.match(t.syscall ?? '', /epoll/);
+    assert.ok(t.watched.some((w) => w.fd === info.eventfd && w.edgeTriggered && w.ready === true), JSON.stringify(t.watched));
+    const f = r.findings.find((x) => x.kind === 'ready-not-woken');
+    assert.equal(f?.verdict, 'benign', JSON.stringify(r.findings));
+    assert.equal(f.fd, info.eventfd);
+    assert.match(f.message, /edge-triggered fd \d+ \(eventfd count 1 via epoll \d+\) has input pending/);
+    assert.equal(r.findings.filter((x) => x.severity !== 'info').length, 0, JSON.stringify(r.findings));
+  } finally {
+    await stop(child);
+  }
+});
+
 interface Waits {
   pid: number;
   zombie: number;
