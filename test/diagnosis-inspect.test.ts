@@ -168,6 +168,12 @@ test('inspect CLI: exit 1 when flagged, 0 when not, 2 for a missing pid or bad u
     const r = runNode([CLI, 'inspect', String(healthy.info.pid), '--samples', '2']);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Not flagged/);
+    // --watch alone samples for its default; --watch=S for S seconds (at --interval apart).
+    const w = runNode([CLI, 'inspect', String(healthy.info.pid), '--watch=1', '--interval', '250', '--json']);
+    assert.equal(w.status, 0, w.stdout + w.stderr);
+    const wr = JSON.parse(w.stdout);
+    assert.equal(wr.samples, 5);
+    assert.ok(wr.spanMs >= 1000, String(wr.spanMs));
   } finally {
     await stop(healthy.child);
   }
@@ -175,6 +181,8 @@ test('inspect CLI: exit 1 when flagged, 0 when not, 2 for a missing pid or bad u
   assert.equal(gone.status, 2);
   assert.match(gone.stderr, /ESRCH: no such process/);
   assert.equal(runNode([CLI, 'inspect', 'abc']).status, 2);
+  assert.equal(runNode([CLI, 'inspect', String(process.pid), '--watch=0']).status, 2);
+  assert.equal(runNode([CLI, 'inspect', String(process.pid), '--watch=x']).status, 2);
   assert.equal(runNode([CLI, 'inspect']).status, 2);
 });
 

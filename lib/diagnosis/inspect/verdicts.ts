@@ -166,6 +166,7 @@ function futexNotWoken(samples: Sample[], c: JudgeContext): Finding[] {
             'a waker that stores the word and skips FUTEX_WAKE, or wakes fewer sleepers than it released',
             'a wake sent to another address, or private to a shared futex (FUTEX_PRIVATE_FLAG on one side only)',
             'a waker that was killed or stopped between its store and its wake',
+            'not a loss: a FUTEX_CMP_REQUEUE moved it to another word, which /proc does not show (musl condition variables, glibc before 2.25)',
           ],
         }),
       );
