@@ -212,7 +212,7 @@ function unwatchedEventfds(samples: Sample[], c: JudgeContext): Finding[] {
       const by = pollers.length ? pollers.map(who).join(', ') : `epoll ${before.inEpoll.join(', ')}`;
       evidence =
         `${by} polled it until ${fmtMs(samples[droppedAt].atMs - samples[0].atMs)} into the sampling; ` +
-        `for the last ${fmtMs(run.spanMs)} ${nobody}, and its count is pending (${counts[0]} -> ${counts[counts.length - 1]})`;
+        `for the last ${fmtMs(run.spanMs)} ${nobody}, while its count stayed above 0`;
     } else if (grew) {
       evidence = `its count grew from ${counts[0]} to ${counts[counts.length - 1]} over ${fmtMs(run.spanMs)} while ${nobody}: someone keeps kicking it and nobody reads it`;
     } else if (claimant) {
@@ -239,7 +239,9 @@ function unwatchedEventfds(samples: Sample[], c: JudgeContext): Finding[] {
       'a re-arm kick that never came: a handler was re-enabled and nobody notified the sleeping poller to rebuild its set (as QEMU 321d1dba8b fixed in aio_enable_external)',
       'a loop nobody iterates any more (its thread exited or is busy elsewhere)',
     ];
-    if (!drained) causes.push(causes.shift()!); // without a visible drain, the missing kick first
+    // A drain is what takes device fds out of a QEMU IOThread's set; elsewhere, without a
+    // context showing one, the missing kick comes first.
+    if (!drained && !c.program.qemu) causes.push(causes.shift()!);
     out.push(
       finding(allStopped ? 'late' : 'lost', {
         kind: 'unwatched-eventfd',
