@@ -94,7 +94,7 @@ test('inspect: a healthy IOThread is not flagged; its exposed context reads as i
   }
 });
 
-test('inspect: a stopped IOThread with a kick in its eventfd has a ready fd nobody woke for', { skip, timeout: TIMEOUT }, async () => {
+test('inspect: a stopped IOThread with a kick in its eventfd is late (a wake-up in flight to a thread that does not run), never lost', { skip, timeout: TIMEOUT }, async () => {
   const { child, info } = await startJson<Healthy>([join(FIXTURES, 'healthy-iothread.js')]);
   try {
     await waitFor(() => isParkedIn(info.pid, info.homeTid, syscallNumber(kernelArch(), 'ppoll')), 'the IOThread asleep in ppoll');
@@ -111,7 +111,11 @@ test('inspect: a stopped IOThread with a kick in its eventfd has a ready fd nobo
     const ready = r.findings.find((f) => f.kind === 'ready-not-woken');
     assert.equal(ready?.tid, info.homeTid, JSON.stringify(r.findings));
     assert.equal(ready?.fd, info.eventfd);
-    assert.equal(r.flagged, true);
+    assert.equal(ready?.verdict, 'late');
+    assert.equal(ready?.severity, 'warning');
+    assert.match(ready?.message ?? '', /is stopped \(T\) in ppoll with no timeout while fd \d+ \(eventfd count 1\) is ready/);
+    assert.ok(!r.findings.some((f) => f.verdict === 'lost'), JSON.stringify(r.findings));
+    assert.equal(r.flagged, false);
     const ctx = r.contexts.find((c) => c.label === 'healthy-iothread')!;
     assert.equal(ctx.report?.verdict, 'ok');
     assert.equal(ctx.report?.cause, 'idle');
@@ -152,7 +156,7 @@ test('inspect CLI: exit 1 when flagged, 0 when not, 2 for a missing pid or bad u
   try {
     const r = runNode([CLI, 'inspect', String(hung.info.pid), '--stall', '100', '--no-color']);
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stdout, /FLAG +replay "stop-flag.historical"/);
+    assert.match(r.stdout, /LOST +replay "stop-flag.historical"/);
     const j = runNode([CLI, 'inspect', String(hung.info.pid), '--json', '--stall', '100']);
     assert.equal(j.status, 1);
     assert.equal(JSON.parse(j.stdout).flagged, true);
@@ -164,6 +168,12 @@ test('inspect CLI: exit 1 when flagged, 0 when not, 2 for a missing pid or bad u
     const r = runNode([CLI, 'inspect', String(healthy.info.pid), '--samples', '2']);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Not flagged/);
+    // --watch alone samples for its default; --watch=S for S seconds (at --interval apart).
+    const w = runNode([CLI, 'inspect', String(healthy.info.pid), '--watch=1', '--interval', '250', '--json']);
+    assert.equal(w.status, 0, w.stdout + w.stderr);
+    const wr = JSON.parse(w.stdout);
+    assert.equal(wr.samples, 5);
+    assert.ok(wr.spanMs >= 1000, String(wr.spanMs));
   } finally {
     await stop(healthy.child);
   }
@@ -171,6 +181,8 @@ test('inspect CLI: exit 1 when flagged, 0 when not, 2 for a missing pid or bad u
   assert.equal(gone.status, 2);
   assert.match(gone.stderr, /ESRCH: no such process/);
   assert.equal(runNode([CLI, 'inspect', 'abc']).status, 2);
+  assert.equal(runNode([CLI, 'inspect', String(process.pid), '--watch=0']).status, 2);
+  assert.equal(runNode([CLI, 'inspect', String(process.pid), '--watch=x']).status, 2);
   assert.equal(runNode([CLI, 'inspect']).status, 2);
 });
 
@@ -179,6 +191,8 @@ test('inspect: a missing pid is ESRCH; bad arguments are Node-style errors', asy
   await assert.rejects(inspect(0), { code: 'ERR_OUT_OF_RANGE' });
   await assert.rejects(inspect('1' as never), { code: 'ERR_INVALID_ARG_TYPE' });
   await assert.rejects(inspect(process.pid, { samples: 0 }), { code: 'ERR_OUT_OF_RANGE' });
+  await assert.rejects(inspect(process.pid, { watchMs: 0 }), { code: 'ERR_OUT_OF_RANGE' });
+  await assert.rejects(inspect(process.pid, { onSample: 'x' as never }), { code: 'ERR_INVALID_ARG_TYPE' });
 });
 
 test('inspect: without ptrace access the error says which file and why', { skip, timeout: TIMEOUT }, async () => {
@@ -200,6 +214,6 @@ test('inspect reads its own process: this thread runs, fds are listed without le
   const after = (await import('node:fs')).readdirSync('/proc/self/fd').length;
   assert.equal(after, before);
   assert.ok(r.threads.length >= 1);
-  assert.equal(r.schemaVersion, 1);
+  assert.equal(r.schemaVersion, 2);
   assert.ok(r.fds.some((f) => f.fd === 0 || f.fd === 1 || f.fd === 2));
 });

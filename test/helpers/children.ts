@@ -19,9 +19,16 @@ export interface Started<T> {
   info: T;
 }
 
-/** Starts `node args...` and resolves with its first stdout line, parsed as JSON. */
-export async function startJson<T>(args: string[], timeoutMs = 60_000): Promise<Started<T>> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export interface StartOptions {
+  /** The program to run (default: this Node). */
+  command?: string;
+  /** Give the child a stdin pipe (child.stdin) instead of none. */
+  stdin?: boolean;
+}
+
+/** Starts `node args...` (or `command args...`) and resolves with its first stdout line, parsed as JSON. */
+export async function startJson<T>(args: string[], timeoutMs = 60_000, options: StartOptions = {}): Promise<Started<T>> {
+  const child = spawn(options.command ?? process.execPath, args, { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));

@@ -517,6 +517,18 @@ export const DOCTOR_REPORT_SCHEMA: Record<string, unknown> = {
                   "js": {
                     "$ref": "#/$defs/latency"
                   },
+                  "jsHandler": {
+                    "$ref": "#/$defs/latency"
+                  },
+                  "roads": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "enum": [
+                        "sigwait",
+                        "handler"
+                      ]
+                    }
+                  },
                   "sameCpu": {
                     "$ref": "#/$defs/latency"
                   },

@@ -22,6 +22,8 @@ export interface ContextView {
   valid: boolean;
   note: string | null;
   report: StallReport | null;
+  /** Handler fds of the context that are ready, enabled and missing from its polled set. */
+  unwatchedHandlers: number[];
 }
 
 /** Readiness of one of the target's fds (POLLIN for eventfds from their count). */
@@ -49,6 +51,7 @@ export function readContexts(
       valid: false,
       note: null,
       report: null,
+      unwatchedHandlers: [],
     };
     out.push(view);
     if (!mem) {
@@ -96,6 +99,7 @@ export function readContexts(
         ? (snapshot.counters.kicks - replay.get(R.KICKS_AT_POLL_START)) >>> 0
         : null;
     }
+    view.unwatchedHandlers = probe.readyUnwatched;
     view.report = classify(snapshot, probe, BigInt(Math.round(stallMs * 1e6)));
   }
   return out;

@@ -1,95 +1,40 @@
 // `aio-notify inspect <pid>`: a non-intrusive look at a live, possibly stuck process. It
 // never signals, stops or ptrace-attaches the target: everything comes from /proc (threads,
 // their system calls and wait channels, descriptors and fdinfo, /proc/<pid>/mem for poll
-// arrays and timeouts) and from pidfd_getfd duplicates polled with a zero timeout.
-//
-// It samples a few times and flags only what holds in every sample:
-//  - an eventfd with a pending count that no parked thread watches (a stale fd set: the
-//    enable_external hang of QEMU 321d1dba8b);
-//  - a thread parked with an infinite timeout while a descriptor it watches is ready (a
-//    wake-up that never arrived: a lost edge of an edge-triggered epoll, a stopped waker);
-//  - an aio-notify context (found through its state beacon) asleep with work pending:
-//    lost (no kick reached it) or late (a kick is in flight).
+// arrays, futex words and timeouts) and from pidfd_getfd duplicates polled with a zero
+// timeout. It samples for at least the stall threshold (or as long as --watch says) and
+// judges the samples with the rules of ./verdicts.ts.
+import { performance } from 'node:perf_hooks';
 import { statSync } from 'node:fs';
-import { INT32_MAX, validateInteger, validateOptions } from '../../validate';
-import { StallReport } from '../stall';
-import { anyExternalDisabled, ContextView, readContexts } from './contexts';
+import { INT32_MAX, validateFunction, validateInteger, validateOptions } from '../../validate';
+import { readContexts } from './contexts';
 import { accessError, noSuchProcess } from './errors';
-import { FdEntry, fdInfo, FdKind, listFds, processStatus, taskIds } from './procfs';
+import { FdEntry, fdInfo, listFds, processStatus, taskIds, taskStat } from './procfs';
 import { RemoteFds } from './remote-fds';
 import { RemoteMemory } from './remote-memory';
+import { programKind, ProgramKind, qemuRole } from './roles';
 import { kernelArch, KernelArch } from './syscalls';
-import { epollMembers, pollsFds, readThread, ThreadWait, Timeout, Watched } from './threads';
+import { epollMembers, pollsFds, readThread, ThreadWait } from './threads';
+import { FdView, FutexWordView, INSPECT_SCHEMA_VERSION, InspectReport, Sample, ThreadView } from './report';
+import { judge } from './verdicts';
 
-export const INSPECT_SCHEMA_VERSION = 1;
+export { INSPECT_SCHEMA_VERSION } from './report';
+export type { Finding, FindingKind, FindingVerdict, FdView, InspectReport, ThreadView, WatchedView } from './report';
 
 export interface InspectOptions {
-  /** Samples to take (default 3). */
+  /** Samples to take (default: enough to span the stall threshold, or the watch). */
   samples?: number;
   /** Time between samples (default 100 ms). */
   intervalMs?: number;
-  /** How long a context may sleep with work pending before it is a stall (default 500 ms). */
+  /** How long a wait with work pending is tolerated before it is a stall (default 500 ms). */
   stallMs?: number;
+  /** Sample for this long (ms) to gather evidence: an eventfd's count growing, an fd dropping out of a set. */
+  watchMs?: number;
+  /** Called after each sample (progress; tests act on the target between samples). Awaited. */
+  onSample?: (taken: number, total: number) => void | Promise<void>;
 }
 
-export interface WatchedView extends Watched {
-  kind: FdKind | 'closed';
-  /** Ready now for the watched events; null when that cannot be known. */
-  ready: boolean | null;
-  /** For eventfds, the counter (decimal string). */
-  eventfdCount: string | null;
-}
-
-export interface ThreadView extends Omit<ThreadWait, 'watched'> {
-  watched: WatchedView[];
-  /** Blocked in a waiting system call with no timeout. */
-  parkedInfinite: boolean;
-}
-
-export interface FdView {
-  fd: number;
-  kind: FdKind;
-  link: string;
-  eventfdCount: string | null;
-  /** Threads whose current wait (directly or through epoll) includes this fd. */
-  watchedBy: number[];
-  /** epoll instances of the process it is registered in (armed), whoever waits on them. */
-  inEpoll: number[];
-}
-
-export type FindingKind = 'unwatched-eventfd' | 'ready-not-woken' | 'context-lost' | 'context-late';
-
-export interface Finding {
-  severity: 'error' | 'warning' | 'info';
-  kind: FindingKind;
-  message: string;
-  tid?: number;
-  fd?: number;
-}
-
-export interface InspectReport {
-  schemaVersion: number;
-  pid: number;
-  name: string;
-  kernelArch: KernelArch;
-  inspectedAt: string;
-  samples: number;
-  intervalMs: number;
-  /** The last sample. */
-  threads: ThreadView[];
-  fds: FdView[];
-  contexts: ContextView[];
-  findings: Finding[];
-  /** True when any finding is an error. */
-  flagged: boolean;
-  warnings: string[];
-}
-
-interface Sample {
-  threads: ThreadView[];
-  fds: FdView[];
-  contexts: ContextView[];
-}
+const MAX_SAMPLES = 100_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -110,7 +55,22 @@ function threadOrNull(pid: number, tid: number, arch: KernelArch, mem: RemoteMem
   }
 }
 
-function takeSample(pid: number, arch: KernelArch, mem: RemoteMemory | null, remote: RemoteFds, stallMs: number): Sample {
+/** The futex words a thread sleeps on, with their values now. */
+function futexView(t: ThreadWait, mem: RemoteMemory | null): ThreadView['futex'] {
+  if (!t.futex) return null;
+  const words: FutexWordView[] = t.futex.words.map((w) => {
+    let current: number | null = null;
+    try {
+      if (mem) current = mem.read(BigInt(w.address), 4).readUInt32LE(0);
+    } catch {
+      // unmapped meanwhile
+    }
+    return { ...w, current };
+  });
+  return { op: t.futex.op, words };
+}
+
+function takeSample(pid: number, arch: KernelArch, mem: RemoteMemory | null, remote: RemoteFds, stallMs: number, program: ProgramKind): Sample {
   const tids = taskIds(pid);
   const waits = tids.map((tid) => threadOrNull(pid, tid, arch, mem)).filter((t): t is ThreadWait => t !== null);
   let entries: FdEntry[];
@@ -141,11 +101,14 @@ function takeSample(pid: number, arch: KernelArch, mem: RemoteMemory | null, rem
     }
     return cache.get(key)!;
   };
+  const atMs = performance.now();
   const threads: ThreadView[] = waits.map((t) => {
     const parked = t.status === 'syscall' && t.state !== 'R';
     return {
       ...t,
+      role: program.qemu ? qemuRole(t.comm, t.tid === pid) : null,
       parkedInfinite: isParkedInfinite(t),
+      futex: futexView(t, mem),
       watched: t.watched.map((w) => ({
         ...w,
         kind: byFd.get(w.fd)?.kind ?? 'closed',
@@ -174,93 +137,35 @@ function takeSample(pid: number, arch: KernelArch, mem: RemoteMemory | null, rem
     inEpoll: armed.get(e.fd) ?? [],
   }));
   const contexts = readContexts(entries, tids, mem, ready, stallMs);
-  return { threads, fds, contexts };
+  return { atMs, threads, fds, contexts };
 }
 
-function describeTimeout(t: Timeout | null): string {
-  if (!t) return 'an unknown timeout';
-  if (t.infinite) return 'no timeout';
-  return t.ns === null ? 'a deadline' : `a ${(t.ns / 1e6).toFixed(1)} ms timeout`;
+/** True when `pid` has exited and waits to be reaped: its leader is a zombie and no thread is left. */
+function isZombie(pid: number): boolean {
+  try {
+    return taskStat(pid, pid).state === 'Z' && taskIds(pid).length === 1;
+  } catch {
+    return false;
+  }
 }
 
-function findings(samples: Sample[]): Finding[] {
-  const out: Finding[] = [];
-  const last = samples[samples.length - 1];
-  const externalOff = anyExternalDisabled(last.contexts);
-
-  // An eventfd with a pending count that no thread waits on and no epoll set holds, in
-  // every sample.
-  for (const f of last.fds) {
-    if (f.kind !== 'eventfd') continue;
-    const persistent = samples.every((s) => {
-      const v = s.fds.find((x) => x.fd === f.fd);
-      // Registered in an epoll set counts as watched: that loop's thread may be running now.
-      return v !== undefined && v.eventfdCount !== null && v.eventfdCount !== '0' && v.watchedBy.length === 0 && v.inEpoll.length === 0;
-    });
-    if (!persistent) continue;
-    const owner = last.contexts.find((c) => c.valid && c.eventfd === f.fd);
-    if (owner && owner.report?.cause === 'running') continue; // its home thread is busy, not parked
-    out.push({
-      severity: externalOff ? 'info' : 'error',
-      kind: 'unwatched-eventfd',
-      fd: f.fd,
-      message:
-        `eventfd ${f.fd} holds ${f.eventfdCount} pending wake-up(s) and no parked thread polls it` +
-        (externalOff
-          ? ' (external clients are disabled in a context: expected while they are)'
-          : ': a poller sleeps on a stale fd set (as in QEMU 321d1dba8b), or nobody will ever read it'),
-    });
-  }
-
-  // A thread parked with no timeout although something it watches is ready, in every sample.
-  for (const t of last.threads) {
-    if (!t.parkedInfinite || !pollsFds(t.kind)) continue;
-    const same = samples.every((s) => s.threads.some((x) => x.tid === t.tid && x.line === t.line && x.parkedInfinite));
-    if (!same) continue;
-    const readyFds = t.watched.filter(
-      (w) => w.ready === true && samples.every((s) => s.threads.find((x) => x.tid === t.tid)?.watched.some((y) => y.fd === w.fd && y.ready === true)),
-    );
-    if (readyFds.length === 0) continue;
-    const et = readyFds.some((w) => w.edgeTriggered);
-    out.push({
-      severity: 'error',
-      kind: 'ready-not-woken',
-      tid: t.tid,
-      fd: readyFds[0].fd,
-      message:
-        `thread ${t.tid} (${t.comm}) is parked in ${t.syscall} with ${describeTimeout(t.timeout)} while ` +
-        `${readyFds.map((w) => `fd ${w.fd} (${w.kind}${w.via !== null ? ` via epoll ${w.via}` : ''})`).join(', ')} ` +
-        `${readyFds.length > 1 ? 'are' : 'is'} ready` +
-        (et ? ': an edge-triggered registration whose edge was consumed (a lost edge)' : ': a wake-up that never arrived'),
-    });
-  }
-
-  // aio-notify contexts asleep with work pending.
-  for (const c of last.contexts) {
-    const r: StallReport | null = c.report;
-    if (!c.valid || !r || r.verdict === 'ok') continue;
-    const persistent = samples.every((s) => s.contexts.some((x) => x.beaconFd === c.beaconFd && x.report?.verdict === r.verdict));
-    if (!persistent) continue;
-    out.push({
-      severity: r.verdict === 'lost' ? 'error' : 'warning',
-      kind: r.verdict === 'lost' ? 'context-lost' : 'context-late',
-      tid: c.homeTid,
-      fd: c.eventfd,
-      message:
-        `${c.kind} "${c.label}": home thread ${c.homeTid} asleep ${r.asleepMs.toFixed(0)} ms with ` +
-        `${r.pending.map((p) => p.detail).join('; ')}: ${r.verdict.toUpperCase()} wake-up (${r.cause}): ${r.explanation}`,
-    });
-  }
-  return out;
+/** How many samples, how far apart: by default they span the stall threshold (or the watch). */
+function plan(o: Partial<InspectOptions>): { samples: number; intervalMs: number; stallMs: number } {
+  const intervalMs = o.intervalMs === undefined ? 100 : validateInteger(o.intervalMs, 'options.intervalMs', 0, 60000);
+  const stallMs = o.stallMs === undefined ? 500 : validateInteger(o.stallMs, 'options.stallMs', 0, 3600000);
+  const watchMs = o.watchMs === undefined ? undefined : validateInteger(o.watchMs, 'options.watchMs', 1, 86_400_000);
+  if (o.samples !== undefined) return { samples: validateInteger(o.samples, 'options.samples', 1, MAX_SAMPLES), intervalMs, stallMs };
+  const span = Math.max(stallMs, watchMs ?? 0);
+  const samples = intervalMs === 0 ? 3 : Math.min(MAX_SAMPLES, Math.ceil(span / intervalMs) + 1);
+  return { samples: Math.max(samples, 2), intervalMs, stallMs };
 }
 
 /** Inspects process `pid`. Rejects with ESRCH (no such process) or EACCES (no permission, with a hint). */
 export async function inspect(pid: number, options?: InspectOptions): Promise<InspectReport> {
   validateInteger(pid, 'pid', 1, INT32_MAX);
   const o = validateOptions<InspectOptions>(options);
-  const samples = o.samples === undefined ? 3 : validateInteger(o.samples, 'options.samples', 1, 100);
-  const intervalMs = o.intervalMs === undefined ? 100 : validateInteger(o.intervalMs, 'options.intervalMs', 0, 60000);
-  const stallMs = o.stallMs === undefined ? 500 : validateInteger(o.stallMs, 'options.stallMs', 0, 3600000);
+  const { samples, intervalMs, stallMs } = plan(o);
+  const onSample = o.onSample === undefined ? undefined : validateFunction<NonNullable<InspectOptions['onSample']>>(o.onSample, 'options.onSample');
   try {
     statSync(`/proc/${pid}`);
   } catch {
@@ -274,26 +179,52 @@ export async function inspect(pid: number, options?: InspectOptions): Promise<In
   } catch (error) {
     throw accessError(error, pid, `/proc/${pid}/task/${pid}/syscall`);
   }
+  const arch = kernelArch();
+  const program = programKind(pid, name);
+  const base = { schemaVersion: INSPECT_SCHEMA_VERSION, pid, name, kernelArch: arch, program, intervalMs, stallMs };
+  if (isZombie(pid)) {
+    const ppid = processStatus(pid).ppid;
+    return {
+      ...base,
+      inspectedAt: new Date().toISOString(),
+      samples: 0,
+      spanMs: 0,
+      threads: [],
+      fds: [],
+      contexts: [],
+      findings: [
+        {
+          severity: 'info',
+          verdict: 'benign',
+          kind: 'exited',
+          message: `process ${pid} (${name}) has exited: it is a zombie that its parent ${ppid} has not reaped yet; nothing in it waits for a wake-up`,
+          causes: [],
+        },
+      ],
+      flagged: false,
+      warnings: [],
+    };
+  }
   const warnings: string[] = [];
   let mem: RemoteMemory | null = null;
   try {
     mem = new RemoteMemory(pid);
   } catch (error) {
-    warnings.push(`/proc/${pid}/mem is not readable (${(error as Error).message}): poll arrays and timeouts unknown`);
+    warnings.push(`/proc/${pid}/mem is not readable (${(error as Error).message}): poll arrays, futex words and timeouts unknown`);
   }
   const remote = new RemoteFds(pid);
-  const arch = kernelArch();
   const taken: Sample[] = [];
   try {
     for (let i = 0; i < samples; i++) {
       if (i > 0) await sleep(intervalMs);
       try {
-        taken.push(takeSample(pid, arch, mem, remote, stallMs));
+        taken.push(takeSample(pid, arch, mem, remote, stallMs, program));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ESRCH') throw noSuchProcess(pid);
         throw error;
       }
+      await onSample?.(i + 1, samples);
     }
   } finally {
     mem?.close();
@@ -301,15 +232,12 @@ export async function inspect(pid: number, options?: InspectOptions): Promise<In
   }
   if (remote.unavailable) warnings.push(`readiness of pipes and sockets unknown: ${remote.unavailable}`);
   const last = taken[taken.length - 1];
-  const found = findings(taken);
+  const found = judge(taken, { pid, stallMs, program });
   return {
-    schemaVersion: INSPECT_SCHEMA_VERSION,
-    pid,
-    name,
-    kernelArch: arch,
+    ...base,
     inspectedAt: new Date().toISOString(),
     samples,
-    intervalMs,
+    spanMs: Math.round(last.atMs - taken[0].atMs),
     threads: last.threads,
     fds: last.fds,
     contexts: last.contexts,

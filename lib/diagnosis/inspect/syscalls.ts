@@ -14,13 +14,16 @@ export type WaitKind =
   | 'select'
   | 'pselect6'
   | 'futex'
+  | 'futex_waitv'
   | 'read'
   | 'sigwait'
+  | 'sigsuspend'
   | 'nanosleep'
   | 'clock_nanosleep'
   | 'wait'
   | 'socket'
   | 'io_uring'
+  | 'restart'
   | 'other';
 
 export interface SyscallEntry {
@@ -35,9 +38,9 @@ const COMMON: ReadonlyArray<[string, WaitKind]> = [
   ['epoll_pwait', 'epoll_wait'],
   ['epoll_pwait2', 'epoll_pwait2'],
   ['futex', 'futex'],
-  ['futex_waitv', 'futex'],
+  ['futex_waitv', 'futex_waitv'],
   ['rt_sigtimedwait', 'sigwait'],
-  ['rt_sigsuspend', 'sigwait'],
+  ['rt_sigsuspend', 'sigsuspend'],
   ['nanosleep', 'nanosleep'],
   ['clock_nanosleep', 'clock_nanosleep'],
   ['wait4', 'wait'],
@@ -47,6 +50,9 @@ const COMMON: ReadonlyArray<[string, WaitKind]> = [
   ['recvfrom', 'socket'],
   ['recvmsg', 'socket'],
   ['io_uring_enter', 'io_uring'],
+  // A poll, nanosleep or futex wait restarted after a stop or a handled signal: the kernel
+  // keeps its arguments in the thread's restart block, out of /proc's sight.
+  ['restart_syscall', 'restart'],
 ];
 
 const NUMBERS: Record<KernelArch, Record<string, number>> = {
@@ -54,12 +60,12 @@ const NUMBERS: Record<KernelArch, Record<string, number>> = {
     read: 0, write: 1, poll: 7, select: 23, pause: 34, nanosleep: 35, accept: 43, recvfrom: 45, recvmsg: 47,
     wait4: 61, rt_sigtimedwait: 128, rt_sigsuspend: 130, futex: 202, clock_nanosleep: 230, epoll_wait: 232,
     waitid: 247, pselect6: 270, ppoll: 271, epoll_pwait: 281, accept4: 288, io_uring_enter: 426,
-    epoll_pwait2: 441, futex_waitv: 449,
+    epoll_pwait2: 441, futex_waitv: 449, restart_syscall: 219,
   },
   aarch64: {
     epoll_pwait: 22, read: 63, write: 64, pselect6: 72, ppoll: 73, waitid: 95, futex: 98, nanosleep: 101,
     clock_nanosleep: 115, rt_sigsuspend: 133, rt_sigtimedwait: 137, accept: 202, recvfrom: 207, recvmsg: 212,
-    accept4: 242, wait4: 260, io_uring_enter: 426, epoll_pwait2: 441, futex_waitv: 449,
+    accept4: 242, wait4: 260, io_uring_enter: 426, epoll_pwait2: 441, futex_waitv: 449, restart_syscall: 128,
   },
 };
 
@@ -67,7 +73,7 @@ const X86_ONLY: ReadonlyArray<[string, WaitKind]> = [
   ['poll', 'poll'],
   ['select', 'select'],
   ['epoll_wait', 'epoll_wait'],
-  ['pause', 'sigwait'],
+  ['pause', 'sigsuspend'],
 ];
 
 function buildTable(arch: KernelArch): Map<number, SyscallEntry> {

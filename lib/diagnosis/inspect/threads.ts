@@ -24,10 +24,36 @@ export interface Watched {
 
 export interface Timeout {
   infinite: boolean;
-  /** The timeout as passed, in ns (null when infinite). */
+  /**
+   * Relative timeouts: the duration the call holds, in ns. Absolute deadlines: ns from the
+   * moment of reading until the deadline (negative once it has passed), null when its
+   * clock is not one we can read.
+   */
   ns: number | null;
-  /** A deadline on a clock rather than a duration (FUTEX_WAIT_BITSET, TIMER_ABSTIME). */
+  /** A deadline on a clock rather than a duration (FUTEX_WAIT_BITSET, TIMER_ABSTIME, futex_waitv). */
   absolute: boolean;
+  /**
+   * The thread is stopped inside ppoll/pselect6/select: a stop interrupts the call, and the
+   * kernel writes the time left back into the caller's timespec before the thread stops, so
+   * `ns` is what the call restarts with, not what it first asked for (that value is gone).
+   */
+  leftAfterStop?: boolean;
+}
+
+/** One futex word a thread sleeps on: FUTEX_WAIT sleeps only while *address == expected. */
+export interface FutexWord {
+  /** Hex address in the target. */
+  address: string;
+  /** The value the thread went to sleep on (u32). */
+  expected: number;
+  shared: boolean;
+}
+
+/** What a thread parked in futex(2) or futex_waitv(2) waits for. */
+export interface FutexWait {
+  /** FUTEX_WAIT, FUTEX_WAIT_BITSET, futex_waitv, or another futex operation (PI, requeue). */
+  op: 'FUTEX_WAIT' | 'FUTEX_WAIT_BITSET' | 'futex_waitv' | 'other';
+  words: FutexWord[];
 }
 
 export interface ThreadWait {
@@ -45,6 +71,8 @@ export interface ThreadWait {
   /** null: unknown (unreadable or not a waiting call). */
   timeout: Timeout | null;
   watched: Watched[];
+  /** For futex waits: the words and the values it sleeps on. */
+  futex: FutexWait | null;
   /** Why part of the picture is missing, if it is. */
   note: string | null;
 }
@@ -110,11 +138,87 @@ function timespecAt(mem: RemoteMemory | null, address: bigint, micro = false): T
   return relative(mem.readTimespecNs(address, micro));
 }
 
+const CLOCK_REALTIME = 0;
+const CLOCK_MONOTONIC = 1;
+const CLOCK_BOOTTIME = 7;
+
+/** An absolute deadline on `clock`, as the time left until it from now. */
+function deadlineAt(mem: RemoteMemory | null, address: bigint, clock: number): Timeout | null {
+  if (address === 0n) return INFINITE;
+  if (!mem) return null;
+  const at = mem.readTimespecNs(address);
+  let now: number | null = null;
+  // CLOCK_BOOTTIME runs ahead of CLOCK_MONOTONIC by the time suspended: close enough for a label.
+  if (clock === CLOCK_MONOTONIC || clock === CLOCK_BOOTTIME) now = Number(process.hrtime.bigint());
+  else if (clock === CLOCK_REALTIME) now = Date.now() * 1e6;
+  return { infinite: false, ns: now === null ? null : at - now, absolute: true };
+}
+
 const POLLIN = 0x1;
 const POLLOUT = 0x4;
 
-/** Decodes the wait of a thread blocked in `sc` (its fds and timeout). */
-function decodeWait(pid: number, kind: WaitKind, a: bigint[], mem: RemoteMemory | null): Pick<ThreadWait, 'timeout' | 'watched'> {
+const FUTEX_WAIT = 0;
+const FUTEX_WAIT_BITSET = 9;
+const FUTEX_PRIVATE_FLAG = 128;
+const FUTEX_CLOCK_REALTIME = 256;
+/** futex_waitv(2): struct futex_waitv { u64 val; u64 uaddr; u32 flags; u32 reserved; }. */
+const WAITV_BYTES = 24;
+const FUTEX2_SIZE_MASK = 3;
+const FUTEX2_SIZE_U32 = 2;
+const FUTEX2_PRIVATE = 128;
+const MAX_WAITV = 128;
+/** io_uring_enter(2) flags: wait for completions; argp is a struct io_uring_getevents_arg. */
+const IORING_ENTER_GETEVENTS = 1;
+const IORING_ENTER_EXT_ARG = 8;
+
+function hex(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}
+
+function decodeFutex(a: bigint[], mem: RemoteMemory | null): Pick<ThreadWait, 'timeout' | 'watched' | 'futex'> {
+  const op = Number(a[1] & 0x7fn);
+  const shared = (a[1] & BigInt(FUTEX_PRIVATE_FLAG)) === 0n;
+  const word: FutexWord = { address: hex(a[0]), expected: Number(a[2] & 0xffffffffn), shared };
+  if (op === FUTEX_WAIT) {
+    // A duration (FUTEX_CLOCK_REALTIME is not allowed with FUTEX_WAIT).
+    return { watched: [], timeout: a[3] === 0n ? INFINITE : timespecAt(mem, a[3]), futex: { op: 'FUTEX_WAIT', words: [word] } };
+  }
+  if (op === FUTEX_WAIT_BITSET) {
+    const clock = (a[1] & BigInt(FUTEX_CLOCK_REALTIME)) !== 0n ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+    return { watched: [], timeout: deadlineAt(mem, a[3], clock), futex: { op: 'FUTEX_WAIT_BITSET', words: [word] } };
+  }
+  // PI locks and requeues: the word is a lock owner, not a wake-up condition.
+  return { watched: [], timeout: a[3] === 0n ? INFINITE : { infinite: false, ns: null, absolute: true }, futex: { op: 'other', words: [] } };
+}
+
+function decodeFutexWaitv(a: bigint[], mem: RemoteMemory): Pick<ThreadWait, 'timeout' | 'watched' | 'futex'> {
+  const n = Math.min(Number(a[1]), MAX_WAITV);
+  const b = n > 0 ? mem.read(a[0], n * WAITV_BYTES) : Buffer.alloc(0);
+  const words: FutexWord[] = [];
+  for (let i = 0; i < n; i++) {
+    const flags = b.readUInt32LE(i * WAITV_BYTES + 16);
+    if ((flags & FUTEX2_SIZE_MASK) !== FUTEX2_SIZE_U32) continue; // only 32-bit words exist today
+    words.push({
+      address: hex(b.readBigUInt64LE(i * WAITV_BYTES + 8)),
+      expected: Number(b.readBigUInt64LE(i * WAITV_BYTES) & 0xffffffffn),
+      shared: (flags & FUTEX2_PRIVATE) === 0,
+    });
+  }
+  return { watched: [], timeout: deadlineAt(mem, a[3], Number(a[4])), futex: { op: 'futex_waitv', words } };
+}
+
+/** io_uring_enter(fd, to_submit, min_complete, flags, argp, argsz): a wait only with GETEVENTS. */
+function decodeIoUring(a: bigint[], mem: RemoteMemory | null): Pick<ThreadWait, 'timeout' | 'watched'> {
+  const flags = Number(a[3]);
+  if ((flags & IORING_ENTER_GETEVENTS) === 0 || a[2] === 0n) return { watched: [], timeout: null };
+  if ((flags & IORING_ENTER_EXT_ARG) === 0 || a[4] === 0n) return { watched: [], timeout: INFINITE };
+  if (!mem) return { watched: [], timeout: null };
+  // struct io_uring_getevents_arg { u64 sigmask; u32 sigmask_sz; u32 pad; u64 ts; }
+  return { watched: [], timeout: timespecAt(mem, mem.read(a[4], 24).readBigUInt64LE(16)) };
+}
+
+/** Decodes the wait of a thread blocked in `sc` (its fds, futex words and timeout). */
+function decodeWait(pid: number, kind: WaitKind, a: bigint[], mem: RemoteMemory | null): Partial<ThreadWait> {
   const need = (): RemoteMemory => {
     if (!mem) throw new Error('process memory is not readable');
     return mem;
@@ -141,30 +245,37 @@ function decodeWait(pid: number, kind: WaitKind, a: bigint[], mem: RemoteMemory 
         timeout: timespecAt(mem, a[4], kind === 'select'),
       };
     }
-    case 'futex': {
-      const op = Number(a[1] & 0x7fn);
-      // FUTEX_WAIT (0) takes a duration, FUTEX_WAIT_BITSET (9) and the PI waits a deadline.
-      if (a[3] === 0n) return { watched: [], timeout: INFINITE };
-      if (op === 0 && mem) return { watched: [], timeout: relative(mem.readTimespecNs(a[3])) };
-      return { watched: [], timeout: { infinite: false, ns: null, absolute: true } };
-    }
+    case 'futex':
+      return decodeFutex(a, mem);
+    case 'futex_waitv':
+      return decodeFutexWaitv(a, need());
     case 'read':
     case 'socket':
       return { watched: [{ fd: Number(a[0]), events: POLLIN, via: null, edgeTriggered: false }], timeout: INFINITE };
+    case 'sigsuspend':
+      // rt_sigsuspend(mask, sigsetsize) and pause(): until a signal, with no timeout argument.
+      return { timeout: INFINITE };
     case 'sigwait':
-      return { watched: [], timeout: a[2] === 0n ? INFINITE : timespecAt(mem, a[2]) };
+      // rt_sigtimedwait(set, info, timeout, sigsetsize)
+      return { timeout: timespecAt(mem, a[2]) };
     case 'nanosleep':
-      return { watched: [], timeout: timespecAt(mem, a[0]) };
-    case 'clock_nanosleep': {
-      const t = timespecAt(mem, a[2]);
-      return { watched: [], timeout: t && (Number(a[1]) & 1) ? { ...t, absolute: true } : t };
-    }
+      return { timeout: timespecAt(mem, a[0]) };
+    case 'clock_nanosleep':
+      // clock_nanosleep(clockid, flags, request, remain): TIMER_ABSTIME (1) makes it a deadline.
+      return { timeout: (Number(a[1]) & 1) !== 0 ? deadlineAt(mem, a[2], Number(a[0])) : timespecAt(mem, a[2]) };
+    case 'io_uring':
+      return decodeIoUring(a, mem);
     case 'wait':
-      return { watched: [], timeout: INFINITE };
+      return { timeout: INFINITE };
+    case 'restart':
+      return { timeout: null, note: 'a wait restarted after a stop or a signal: its fds and timeout are in the kernel, not readable' };
     default:
-      return { watched: [], timeout: null };
+      return { timeout: null };
   }
 }
+
+/** Calls that write the time left back into the caller's timeout when a signal interrupts them. */
+const WRITES_BACK: ReadonlySet<WaitKind> = new Set(['ppoll', 'pselect6', 'select']);
 
 /** One thread, now. Throws (Node-style fs errors) when its /proc files are unreadable. */
 export function readThread(pid: number, tid: number, arch: KernelArch, mem: RemoteMemory | null): ThreadWait {
@@ -182,6 +293,7 @@ export function readThread(pid: number, tid: number, arch: KernelArch, mem: Remo
     line,
     timeout: null,
     watched: [],
+    futex: null,
     note: null,
   };
   if (sc.status !== 'syscall') return base;
@@ -190,6 +302,9 @@ export function readThread(pid: number, tid: number, arch: KernelArch, mem: Remo
   base.kind = entry.kind;
   try {
     Object.assign(base, decodeWait(pid, entry.kind, sc.args, mem));
+    if (isStopped(base.state) && base.timeout && !base.timeout.infinite && WRITES_BACK.has(entry.kind)) {
+      base.timeout = { ...base.timeout, leftAfterStop: true };
+    }
   } catch (error) {
     base.note = `could not decode ${entry.name}: ${(error as Error).message}`;
   }
@@ -199,4 +314,9 @@ export function readThread(pid: number, tid: number, arch: KernelArch, mem: Remo
 /** Kinds of wait whose watched descriptors wake the thread when ready. */
 export function pollsFds(kind: WaitKind | null): boolean {
   return kind === 'ppoll' || kind === 'poll' || kind === 'epoll_wait' || kind === 'epoll_pwait2' || kind === 'select' || kind === 'pselect6';
+}
+
+/** T: stopped by a signal (SIGSTOP, job control); t: stopped by a tracer (a debugger). */
+export function isStopped(state: string): boolean {
+  return state === 'T' || state === 't';
 }
