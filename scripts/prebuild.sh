@@ -22,6 +22,9 @@ OUT=$ROOT/prebuilds
 log() { printf '[prebuild] %s\n' "$*"; }
 die() { printf '[prebuild] ERROR: %s\n' "$*" >&2; exit 1; }
 
+# All output on stderr: `npm pack --json` prints its JSON on stdout, after this script ran.
+exec 1>&2
+
 if [ "${1:-}" = --clean ]; then rm -rf "$OUT" "$WORK"; exit 0; fi
 
 # npm's own node-gyp (the one an install's source build uses); a bare `node-gyp` may not exist.
