@@ -106,15 +106,16 @@ doctor() {   # doctor <arch> <command...>: `aio-notify doctor --quick`, exit 0 (
   log "$arch: aio-notify doctor --quick"
   (cd "$APP" && PATH=$NOTOOLS "$@" doctor --quick "${out[@]}") || die "$arch: aio-notify doctor --quick exited $?"
 }
-doctor x64 npx --no-install aio-notify
+doctor "$(node -p process.arch)" npx --no-install aio-notify
 
 log "npm rebuild aio-notify with install scripts on, still no compiler"
 (cd "$APP" && PATH=$NOTOOLS npm rebuild aio-notify --foreground-scripts --loglevel=error 2>&1) | tee "$WORK/rebuild.log"
-grep -q 'using the prebuilt binary prebuilds/linux-x64/aio_notify.node' "$WORK/rebuild.log" \
+grep -q "using the prebuilt binary prebuilds/linux-$(node -p process.arch)/aio_notify.node" "$WORK/rebuild.log" \
   || die "the install script did not take the prebuilt binary"
 
 # ---- 4. the arm64 binary under qemu-user ------------------------------------------------------
 if [ "$ARM64" = 1 ]; then
+  [ "$(node -p process.arch)" = x64 ] || die "--arm64 is for x86_64 hosts (on arm64 the run above was native)"
   [ -x "$ARM/package/bin/node" ] || die "no arm64 Node in $ARM: run 'npm run test:arm64 -- --setup-only' first"
   export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu
   ARM_NODE=("$ARM/package/bin/node")
