@@ -18,7 +18,7 @@ import {
   validateUint64,
 } from '../lib/validate';
 import { sys } from '../lib';
-import { catchError, leakCheck, TEST_TIMEOUT } from './helpers';
+import { catchError, leakCheck, nodeFdError, TEST_TIMEOUT } from './helpers';
 
 leakCheck();
 const T = { timeout: TEST_TIMEOUT };
@@ -72,10 +72,6 @@ describe('system errors', () => {
 });
 
 describe('argument errors, worded like Node\'s', () => {
-  // The reference: Node's own JavaScript validators, as the callback fs.read checks its fd
-  // (synchronously, before any I/O) on every supported Node. Not fs.writeSync: from Node 22
-  // its checks are in C++ and word some values differently (no 1_000 separators, no type).
-  const nodeFdError = (v: unknown) => catchError(() => fs.read(v as never, Buffer.alloc(1), 0, 1, null, () => {}));
 
   test('invalidArgType describes the received value as Node does', T, () => {
     const values: unknown[] = [
