@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm's install step (package.json "install"). The package ships prebuilt binaries for linux-x64 and
 // linux-arm64 (glibc 2.28+): when the one for this machine loads, nothing is built. Otherwise, or when
-// asked (AIO_NOTIFY_BUILD_FROM_SOURCE=1, or npm's --build-from-source), node-gyp builds the addon,
+// asked (AIO_NOTIFY_BUILD_FROM_SOURCE=1; also the prebuild-install convention npm_config_build_from_source,
+// which npm 11 still sets from --build-from-source with a warning), node-gyp builds the addon,
 // which needs python3, make and a C++ compiler. Installs that skip scripts (--ignore-scripts) never
 // get here; the loader (dist/lib/sys/native.js) then uses the prebuilt binary all the same.
 'use strict';
