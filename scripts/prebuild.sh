@@ -27,16 +27,6 @@ exec 1>&2
 
 if [ "${1:-}" = --clean ]; then rm -rf "$OUT" "$WORK"; exit 0; fi
 
-# npm's own node-gyp (the one an install's source build uses); a bare `node-gyp` may not exist.
-find_node_gyp() {
-  local npm_root candidate
-  npm_root=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
-  for candidate in "${npm_config_node_gyp:-}" "$npm_root/node_modules/node-gyp/bin/node-gyp.js"; do
-    if [ -n "$candidate" ] && [ -f "$candidate" ]; then printf '%s\n' "$candidate"; return 0; fi
-  done
-  die "npm's node-gyp not found (looked under $npm_root/node_modules/node-gyp)"
-}
-
 # Headers: npm's nodedir when set (this machine's ~/.npmrc), else the running Node's own install
 # (official tarballs and distribution packages put include/node beside bin/), else node-gyp's download.
 node_headers() {
@@ -50,7 +40,7 @@ host_arch() { node -p process.arch; }
 # build <arch>: node-gyp in $WORK/<arch>, then strip into prebuilds/linux-<arch>/aio_notify.node.
 build() {
   local arch=$1 stage=$WORK/$1 target=$OUT/linux-$1 gyp headers cross=() strip=strip
-  gyp=$(find_node_gyp)
+  gyp=$(bash "$ROOT/scripts/find-node-gyp.sh") || die "no node-gyp"
   if [ "$arch" != "$(host_arch)" ]; then
     local triple
     case $arch in

@@ -216,19 +216,6 @@ choose_run_mode() {
 # ---------------------------------------------------------------------------------------------------
 # 4. cross-build the addon
 
-# npm's own node-gyp, the one `npm install` uses for the host build.
-find_node_gyp() {
-  local npm_root candidate
-  npm_root=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
-  for candidate in \
-      "${npm_config_node_gyp:-}" \
-      "$npm_root/node_modules/node-gyp/bin/node-gyp.js" \
-      "$ROOT/node_modules/node-gyp/bin/node-gyp.js"; do
-    if [ -n "$candidate" ] && [ -f "$candidate" ]; then printf '%s\n' "$candidate"; return 0; fi
-  done
-  die "npm's node-gyp not found (looked under $npm_root/node_modules/node-gyp)"
-}
-
 # node-gyp always writes ./build, so build in a copy of the package. dist/ is copied, not linked:
 # Node resolves symlinks, and `bindings` would then find the x64 addon in the host's ./build.
 stage_package() {
@@ -256,7 +243,7 @@ cross_build() {
     check_aarch64_elf "$STAGE/build/Release/aio_notify.node"
     return 0
   fi
-  gyp=$(find_node_gyp)
+  gyp=$(bash "$ROOT/scripts/find-node-gyp.sh") || die "no node-gyp to cross-build with"
   log "node-gyp: $gyp"
   # nodedir as an environment variable: the machine's ~/.npmrc (nodedir=/usr) overrides --nodedir.
   (cd "$STAGE" && env CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ LINK=aarch64-linux-gnu-g++ \
