@@ -46,6 +46,10 @@ static constexpr char aio_libc_single_threaded = 0;
 // (GLIBCXX_3.4.29); GCC 8's has none. The calls go to a copy in glibc_compat.cc that
 // throws the same exception. (binding.gyp also turns RTTI on: without it, make_shared
 // calls _Sp_make_shared_tag::_S_eq, GLIBCXX_3.4.26.)
-#if defined(__cplusplus) && !defined(AIO_NO_GLIBC_PIN)
+#if defined(__cplusplus) && !defined(AIO_NO_GLIBC_PIN) && __has_include(<bits/c++config.h>)
+#include <bits/c++config.h>  // libstdc++ only (libc++ defines its own inline helper)
+#if _GLIBCXX_RELEASE >= 11
 #define __throw_bad_array_new_length aio_throw_bad_array_new_length
+#define AIO_LOCAL_THROW_BAD_ARRAY_NEW_LENGTH 1
+#endif
 #endif
