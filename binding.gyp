@@ -23,7 +23,8 @@
         "native/litmus.cc",
         "native/protocol.cc",
         "native/pidfd.cc",
-        "native/beacon.cc"
+        "native/beacon.cc",
+        "native/glibc_compat.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
@@ -33,8 +34,11 @@
         "NODE_ADDON_API_DISABLE_DEPRECATED",
         "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
       ],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fvisibility=hidden",
+                    "-include", "<(module_root_dir)/native/glibc_compat.h"],
+      "cflags_cc!": ["-fno-rtti"],
       "ldflags": ["-pthread"],
+      "libraries": ["-Wl,--no-as-needed", "-l:libpthread.so.0", "-Wl,--as-needed"],
       "conditions": [["OS!='linux'", {"type": "none"}]]
     }
   ]

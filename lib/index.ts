@@ -16,3 +16,10 @@ export type { IOThreadOptions } from './aio/iothread';
 export { HangWatchdog } from './diagnosis/watchdog';
 export type { HangWatchdogOptions } from './diagnosis/watchdog';
 export * as diagnosis from './diagnosis';
+// The shapes of every report the library hands out, importable from the root.
+export type { StallReport, StallCause, Verdict, PendingItem } from './diagnosis/stall';
+export type { DoctorReport, CheckResult, CheckVerdict, DoctorMode } from './diagnosis/doctor/types';
+export type { DoctorOptions } from './diagnosis/doctor/run';
+export type { EnvironmentReport } from './diagnosis/environment';
+export type { InspectReport, InspectOptions, Finding, FindingKind } from './diagnosis/inspect';
+export type { ReplayOptions, ReplayOutcome } from './diagnosis/replays/run';

@@ -1,7 +1,10 @@
 // epoll(7), for contexts with many fds (QEMU's fdmon-epoll): the kernel keeps the
 // interest list, so a wait costs O(ready), not O(watched) as ppoll does.
 #include <errno.h>
+#include <signal.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cmath>
@@ -20,6 +23,18 @@ constexpr int kMaxEvents = 256;
 // kernels and emulators answer ENOSYS once; from then on epoll_wait with the timeout
 // rounded up to whole milliseconds (never early, like qemu_timeout_ns_to_ms).
 std::atomic<bool> g_no_pwait2{false};
+
+// The raw system call, not glibc's wrapper: the wrapper only exists from glibc 2.35, and the
+// addon must build and load on glibc 2.28 (native/glibc_compat.h). 441 on every architecture
+// (the generic syscall table); headers older than Linux 5.11 do not name it.
+#ifndef SYS_epoll_pwait2
+#define SYS_epoll_pwait2 441
+#endif
+
+// No signal mask; the last argument is the kernel's sigset size, as glibc's wrapper passes it.
+int EpollPwait2(int epfd, struct epoll_event* events, int max, const struct timespec* timeout) {
+  return static_cast<int>(syscall(SYS_epoll_pwait2, epfd, events, max, timeout, nullptr, _NSIG / 8));
+}
 
 // epollCreate() -> epfd (EPOLL_CLOEXEC)
 Napi::Value EpollCreate(const Napi::CallbackInfo& info) {
@@ -54,7 +69,7 @@ Napi::Value EpollWait(const Napi::CallbackInfo& info) {
   if (!g_no_pwait2.load(std::memory_order_relaxed)) {
     struct timespec ts;
     struct timespec* tsp = TimeoutTimespec(timeout_ns, &ts);
-    n = epoll_pwait2(epfd, events, max, tsp, nullptr);
+    n = EpollPwait2(epfd, events, max, tsp);
     if (n < 0 && errno == ENOSYS) g_no_pwait2.store(true, std::memory_order_relaxed);
   }
   if (g_no_pwait2.load(std::memory_order_relaxed)) {

@@ -24,6 +24,8 @@
 #   ARM64_IN_PROCESS=1      skip binfmt, use the in-process fallback (to test that path)
 #   ARM64_NODE_VERSION      arm64 Node version to fetch            (default: the host's)
 #   ARM64_TESTS             test files to run, a glob              (default: dist/test/*.test.js)
+#   ARM64_ADDON             an arm64 aio_notify.node to test instead of cross-building one, e.g. the
+#                           prebuilt binary of a packed tarball (.ci/run: the one users get)
 # To run the arm64 Node by hand afterwards: QEMU_LD_PREFIX=/usr/aarch64-linux-gnu .arm64/package/bin/node
 set -euo pipefail
 
@@ -214,19 +216,6 @@ choose_run_mode() {
 # ---------------------------------------------------------------------------------------------------
 # 4. cross-build the addon
 
-# npm's own node-gyp, the one `npm install` uses for the host build.
-find_node_gyp() {
-  local npm_root candidate
-  npm_root=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
-  for candidate in \
-      "${npm_config_node_gyp:-}" \
-      "$npm_root/node_modules/node-gyp/bin/node-gyp.js" \
-      "$ROOT/node_modules/node-gyp/bin/node-gyp.js"; do
-    if [ -n "$candidate" ] && [ -f "$candidate" ]; then printf '%s\n' "$candidate"; return 0; fi
-  done
-  die "npm's node-gyp not found (looked under $npm_root/node_modules/node-gyp)"
-}
-
 # node-gyp always writes ./build, so build in a copy of the package. dist/ is copied, not linked:
 # Node resolves symlinks, and `bindings` would then find the x64 addon in the host's ./build.
 stage_package() {
@@ -245,8 +234,16 @@ stage_package() {
 
 cross_build() {
   local gyp addon
-  gyp=$(find_node_gyp)
   stage_package
+  if [ -n "${ARM64_ADDON:-}" ]; then
+    [ -f "$ARM64_ADDON" ] || die "ARM64_ADDON: no such file: $ARM64_ADDON"
+    mkdir -p "$STAGE/build/Release"
+    cp "$ARM64_ADDON" "$STAGE/build/Release/aio_notify.node"
+    log "no build: testing $ARM64_ADDON"
+    check_aarch64_elf "$STAGE/build/Release/aio_notify.node"
+    return 0
+  fi
+  gyp=$(bash "$ROOT/scripts/find-node-gyp.sh") || die "no node-gyp to cross-build with"
   log "node-gyp: $gyp"
   # nodedir as an environment variable: the machine's ~/.npmrc (nodedir=/usr) overrides --nodedir.
   (cd "$STAGE" && env CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ LINK=aarch64-linux-gnu-g++ \

@@ -18,7 +18,7 @@ import {
   validateUint64,
 } from '../lib/validate';
 import { sys } from '../lib';
-import { catchError, leakCheck, TEST_TIMEOUT } from './helpers';
+import { catchError, leakCheck, nodeFdError, TEST_TIMEOUT } from './helpers';
 
 leakCheck();
 const T = { timeout: TEST_TIMEOUT };
@@ -72,8 +72,6 @@ describe('system errors', () => {
 });
 
 describe('argument errors, worded like Node\'s', () => {
-  // fs.writeSync checks its fd in JavaScript with Node's own validators: the reference.
-  const nodeFdError = (v: unknown) => catchError(() => fs.writeSync(v as never, 'x'));
 
   test('invalidArgType describes the received value as Node does', T, () => {
     const values: unknown[] = [

@@ -668,3 +668,13 @@ export function catchError(fn: () => unknown): NodeJS.ErrnoException {
   }
   assert.fail('expected an exception');
 }
+
+/**
+ * The error Node's own JavaScript validators throw for `value` as an fd: the reference our
+ * argument errors are compared with. The callback fs.read checks its fd that way (synchronously,
+ * before any I/O) on every supported Node; fs.writeSync does not from Node 22 (its checks are
+ * C++ there and word some values differently: no 1_000 separators, no function names).
+ */
+export function nodeFdError(value: unknown): NodeJS.ErrnoException {
+  return catchError(() => fs.read(value as never, Buffer.alloc(1), 0, 1, null, () => {}));
+}

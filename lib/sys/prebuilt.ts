@@ -1,0 +1,30 @@
+// Where the package's prebuilt addon for this machine is, if it ships one. Shared by the
+// loader (native.ts) and the install script (scripts/install.js), which must agree.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The package root: dist/lib/sys -> the directory holding package.json. */
+export const packageRoot = join(__dirname, '..', '..', '..');
+
+/** The prebuilt binaries are linked against glibc; musl (Alpine) needs a source build.
+ * Read from ldd, as detect-libc does first: one small file, not a 30 ms process report. */
+function isMusl(): boolean {
+  try {
+    return readFileSync('/usr/bin/ldd', 'latin1').includes('musl');
+  } catch {
+    return false; // no ldd (distroless images): assume glibc, loading it tells the rest
+  }
+}
+
+/** The triple this machine needs, e.g. `linux-x64` (glibc only; `linux-x64-musl` has none). */
+export function prebuiltTarget(): string {
+  return `${process.platform}-${process.arch}${process.platform === 'linux' && isMusl() ? '-musl' : ''}`;
+}
+
+/** `{ path }` of the prebuilt addon that fits, or `{ reason }` why none does. */
+export function findPrebuilt(): { path: string } | { reason: string } {
+  const target = prebuiltTarget();
+  const path = join(packageRoot, 'prebuilds', target, 'aio_notify.node');
+  if (existsSync(path)) return { path };
+  return { reason: `none for ${target} in this copy of the package (a packed aio-notify ships linux-x64 and linux-arm64, glibc)` };
+}
