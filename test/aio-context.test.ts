@@ -1,16 +1,28 @@
 // AioContext on its home thread: the rules of QEMU's aio_poll, one test each.
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AioContext, EventNotifier, sys } from '../lib';
 import { W } from '../lib/aio/shared-state';
+import { SLOW } from './aio-helpers';
+import { HangGuard } from './helpers/hang-guard';
+
+// These tests poll on their own thread: a poll(true) that should return at once but sleeps
+// (a lost wake-up, a missed NOTIFIED) is rescued by the guard thread and fails the test.
+let guard: HangGuard;
+before(async () => {
+  guard = await HangGuard.start(SLOW ? 20_000 : 5_000);
+});
+after(() => guard.stop());
 
 function withCtx(fn: (ctx: AioContext) => void): () => void {
   return () => {
     const ctx = new AioContext({ sigioKick: false });
+    guard.watch(ctx);
     try {
       fn(ctx);
     } finally {
       ctx.close();
+      guard.check('a poll(true) of this test'); // the cause of any failure above, if it threw
     }
   };
 }
