@@ -45,7 +45,7 @@ const MUTANTS = [
     file: 'lib/aio/context.ts',
     from: /Atomics\.add\(w, W\.NOTIFY_ME, 2\);\n(\s*)if \(Atomics\.load\(w, W\.NOTIFIED\) !== 0\) timeout = 0;/,
     to: 'const notifiedEarly = Atomics.load(w, W.NOTIFIED) !== 0;\n$1Atomics.add(w, W.NOTIFY_ME, 2);\n$1if (notifiedEarly) timeout = 0;',
-    tests: ['aio-cross-thread'],
+    tests: ['aio-context', 'aio-cross-thread'],
   },
   {
     id: 'no-notified-recheck',
@@ -116,6 +116,16 @@ function makeBase(dir) {
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, stdio: 'inherit' });
 }
 
+/** node-gyp: the project's own if it has one, else the one npm bundles (what `npm install` runs). */
+function nodeGyp() {
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js', { paths: [ROOT] });
+  } catch {
+    const npmRoot = execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim();
+    return path.join(npmRoot, 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  }
+}
+
 /** Applies `m` to the copy in `dir`; throws if its pattern is not found exactly once. */
 function applyMutant(dir, m) {
   const file = path.join(dir, m.file);
@@ -133,7 +143,7 @@ function applyMutant(dir, m) {
     fs.writeFileSync(path.join(dir, 'dist', m.file.replace(/\.ts$/, '.js')), out.outputText);
   } else {
     log(`${m.id}: node-gyp build`);
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/node-gyp/bin/node-gyp.js'), 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [nodeGyp(), 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   }
 }
 

@@ -85,6 +85,20 @@ test('coalescing: 2,000 notifies at a sleeping IOThread write its eventfd at mos
   await stopThread(thread);
 });
 
+test('notify() aimed at the start of each poll: never a sleep on a pending notification', { timeout: 300_000 }, async (t) => {
+  const { thread } = await startCounter(t, 0, false);
+  // A budget in events (notifies), not in time: each one a race with a poll's NOTIFY_ME/NOTIFIED.
+  const iterations = SLOW ? 20_000 : 200_000;
+  const racer = new Worker(fixture('racer'), { workerData: { ctx: thread.ctx, iterations, maxSpin: 3000, stallMs: 1000 } });
+  t.after(() => racer.terminate());
+  const exited = once(racer, 'exit');
+  const [r] = (await once(racer, 'message')) as [{ done: number; report: string[] | null }];
+  await exited;
+  assert.equal(r.report, null, `a poll slept on a pending notification after ${r.done} races:\n${r.report?.join('\n')}`);
+  assert.equal(r.done, iterations);
+  await stopThread(thread);
+});
+
 /** Replays aio_enable_external() as it was before QEMU 321d1dba8b: no kick. Test code only. */
 function brokenEnableExternal(ref: AioContextRef): void {
   Atomics.sub(new Int32Array(ref.sab), W.EXTERNAL_DISABLE_CNT, 1);
