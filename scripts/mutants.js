@@ -110,7 +110,6 @@ function makeBase(dir) {
     fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  // cp -a keeps the timestamps, so a rebuild in a copy recompiles only the mutated source.
   execFileSync('cp', ['-a', path.join(ROOT, 'build'), path.join(dir, 'build')]);
   log(`tsc in ${dir}`);
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, stdio: 'inherit' });
@@ -143,7 +142,13 @@ function applyMutant(dir, m) {
     fs.writeFileSync(path.join(dir, 'dist', m.file.replace(/\.ts$/, '.js')), out.outputText);
   } else {
     log(`${m.id}: node-gyp build`);
-    execFileSync(process.execPath, [nodeGyp(), 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    // configure first: build/ came from elsewhere, and its Makefile's relative paths with it.
+    // npm's settings (nodedir: the headers of this Node) as `npm install` would pass them.
+    const nodedir = execFileSync('npm', ['config', 'get', 'nodedir'], { encoding: 'utf8' }).trim();
+    const env = nodedir && nodedir !== 'undefined' && nodedir !== 'null' ? { ...process.env, npm_config_nodedir: nodedir } : process.env;
+    for (const cmd of ['configure', 'build']) {
+      execFileSync(process.execPath, [nodeGyp(), cmd], { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
   }
 }
 
