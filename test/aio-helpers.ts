@@ -14,7 +14,7 @@ export const EMULATED = emulation();
 /** Emulated or instrumented runs are several times slower: scale loop counts and bounds, not asserts. */
 export const SLOW = EMULATED !== null || sanitizer() !== null;
 
-/** How long a stop of an IOThread may take before the test rescues it (a bound, not a latency). */
+/** How long a stop of an IOThread, or its falling asleep, may take: a bound on a hang, not a latency. */
 export const STOP_MS = SLOW ? 60_000 : 10_000;
 
 export const fixture = (name: string): string => resolve(__dirname, 'fixtures', `${name}.js`);
@@ -33,7 +33,7 @@ export async function waitFor(predicate: () => boolean, timeoutMs: number, what:
 }
 
 /** Resolves once the context's home thread sleeps in ppoll with an infinite timeout. */
-export function asleepForever(ref: AioContextRef, timeoutMs = 10_000): Promise<void> {
+export function asleepForever(ref: AioContextRef, timeoutMs = STOP_MS): Promise<void> {
   return waitFor(() => {
     const s = ref.stats;
     return s.polling && s.timeoutNs === -1n;
@@ -41,7 +41,7 @@ export function asleepForever(ref: AioContextRef, timeoutMs = 10_000): Promise<v
 }
 
 /** Like asleepForever, but for a sleep that began after `sleeps` earlier ones. */
-export function asleepAgain(ref: AioContextRef, sleeps: number, timeoutMs = 10_000): Promise<void> {
+export function asleepAgain(ref: AioContextRef, sleeps: number, timeoutMs = STOP_MS): Promise<void> {
   return waitFor(() => {
     const s = ref.stats;
     return s.sleeps > sleeps && s.polling && s.timeoutNs === -1n;

@@ -6,7 +6,9 @@ import { litmus, nativeRace, nativeWake } from '../lib/diagnosis/harnesses';
 import { controlBarrier, controlNotRun, couldNotTell } from './helpers';
 
 const SAMPLES = 300;
-const BOUND_MS = 50;
+// The harness calls a kicked wait lost after max(1 s, 10 x bound): a generous bound keeps a
+// descheduled thread on a loaded machine (late, not lost) from being counted as a loss.
+const BOUND_MS = 1000;
 
 for (const path of ['eventfd', 'sigio'] as const) {
   test(`native wake-up over ${path}: every round yields a sample, none lost`, { timeout: 180_000 }, async (t) => {

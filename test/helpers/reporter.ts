@@ -22,7 +22,7 @@ interface TestEvent {
     nesting: number;
     skip?: string | boolean;
     todo?: string | boolean;
-    details?: { error?: { failureType?: string; message?: string; cause?: unknown } };
+    details?: { type?: string; error?: { failureType?: string; message?: string; cause?: unknown } };
   };
 }
 
@@ -41,6 +41,7 @@ async function* reporter(source: AsyncIterable<TestEvent>): AsyncGenerator<strin
   const skips: string[] = [];
   for await (const e of source) {
     if (e.type !== 'test:pass' && e.type !== 'test:fail') continue;
+    if (e.data.details?.type === 'suite') continue; // a describe(): its tests are counted
     const { name, file = '' } = e.data;
     const rel = path.relative(process.cwd(), file);
     // The runner's own test per file: it fails when the file crashed or hit its time limit.
