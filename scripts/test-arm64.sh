@@ -291,8 +291,11 @@ run_tests() {
     # running a test file directly executes its tests in that one (emulated) process.
     for f in "${tests[@]}"; do
       log "in-process: $f"
+      # The summary reporter too (pass / fail / skip lines for .ci/run), as scripts/node-test.sh.
       timeout --kill-after=30 "${ARM64_TEST_TIMEOUT:-3600}" \
-        "${ARM_NODE_CMD[@]}" "$f" 2>&1 | tee -a "$log_file" || rc=$?
+        "${ARM_NODE_CMD[@]}" --test-reporter=spec --test-reporter-destination=stdout \
+        --test-reporter=./dist/test/helpers/reporter.js --test-reporter-destination=stdout \
+        "$f" 2>&1 | tee -a "$log_file" || rc=$?
     done
   fi
   cd "$ROOT"
