@@ -10,7 +10,7 @@
 #
 # Environment (optional):
 #   NODE_VERSIONS_DIR   cache directory           (default: <repo>/.node-versions)
-#   TEST_NODE_FILES     test files, a glob         (default: dist/test/*.test.js)
+#   TEST_NODE_FILES     test files, a glob         (default: the whole suite of scripts/node-test.sh)
 #   TEST_NODE_TIMEOUT   seconds for the whole run  (default: 1800)
 set -euo pipefail
 
@@ -45,6 +45,7 @@ cd "$ROOT"
 compgen -G "dist/test/*.test.js" >/dev/null || { echo "test-node: no dist/test: run npm run build" >&2; exit 1; }
 [ -f build/Release/aio_notify.node ] || { echo "test-node: no build/Release/aio_notify.node: run npm install" >&2; exit 1; }
 # The tests spawn process.execPath, so children run the same Node; PATH serves `node` in scripts.
+# scripts/node-test.sh is the one way the suite runs (per-file limits, the summary reporter).
 # shellcheck disable=SC2086
 PATH=$(dirname "$NODE"):$PATH timeout --kill-after=30 "${TEST_NODE_TIMEOUT:-1800}" \
-  "$NODE" --test ${TEST_NODE_FILES:-dist/test/*.test.js}
+  bash scripts/node-test.sh "$NODE" ${TEST_NODE_FILES:-}

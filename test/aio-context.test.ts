@@ -1,16 +1,28 @@
 // AioContext on its home thread: the rules of QEMU's aio_poll, one test each.
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AioContext, EventNotifier, sys } from '../lib';
 import { W } from '../lib/aio/shared-state';
+import { SLOW } from './aio-helpers';
+import { HangGuard } from './helpers/hang-guard';
+
+// These tests poll on their own thread: a poll(true) that should return at once but sleeps
+// (a lost wake-up, a missed NOTIFIED) is rescued by the guard thread and fails the test.
+let guard: HangGuard;
+before(async () => {
+  guard = await HangGuard.start(SLOW ? 20_000 : 5_000);
+});
+after(() => guard.stop());
 
 function withCtx(fn: (ctx: AioContext) => void): () => void {
   return () => {
     const ctx = new AioContext({ sigioKick: false });
+    guard.watch(ctx);
     try {
       fn(ctx);
     } finally {
       ctx.close();
+      guard.check('a poll(true) of this test'); // the cause of any failure above, if it threw
     }
   };
 }
@@ -304,3 +316,57 @@ test('a bottom half may close its context, even with the eventfd kicked in that 
   assert.equal(ran, true);
   assert.equal(ctx.closed, true);
 });
+
+// ---------------------------------------------------------------------------------------
+// The store-buffering pairing the protocol's correctness rests on (notify.ts, context.ts):
+// each side writes its own flag before it reads the other's. A race test needs two threads
+// truly in parallel to see a reordering, which a loaded 2-core machine rarely gives; the
+// order of the real code's shared-memory operations is checked here on their trace instead.
+
+type AtomicOp = { op: string; index: number };
+const ATOMIC_OPS = ['load', 'store', 'add', 'sub', 'and', 'or', 'xor', 'exchange', 'compareExchange'] as const;
+
+/** The Atomics operations `fn` performs on the words of `sab`, in order. */
+function traceAtomics(sab: SharedArrayBuffer, fn: () => void): AtomicOp[] {
+  const trace: AtomicOp[] = [];
+  const saved = ATOMIC_OPS.map((name) => [name, Atomics[name]] as const);
+  const A = Atomics as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const [name, real] of saved) {
+    A[name] = (...args: unknown[]) => {
+      const view = args[0];
+      if (view instanceof Int32Array && view.buffer === sab && view.byteOffset === 0) {
+        trace.push({ op: name, index: args[1] as number });
+      }
+      return (real as (...a: unknown[]) => unknown).apply(Atomics, args);
+    };
+  }
+  try {
+    fn();
+  } finally {
+    for (const [name, real] of saved) A[name] = real as never;
+  }
+  return trace;
+}
+
+const writes = (o: AtomicOp, word: number): boolean => o.index === word && o.op !== 'load';
+const reads = (o: AtomicOp, word: number): boolean => o.index === word && o.op !== 'store';
+
+test('poll() raises NOTIFY_ME before it reads NOTIFIED, and reads it before it sleeps', withCtx((ctx) => {
+  ctx.notify(); // the poll must see it and not sleep (a trace of a sleep would need a second thread)
+  const trace = traceAtomics(ctx.ref().sab, () => ctx.poll(true));
+  const raise = trace.findIndex((o) => writes(o, W.NOTIFY_ME));
+  const lower = trace.findIndex((o, i) => i > raise && writes(o, W.NOTIFY_ME));
+  const text = trace.map((o) => `${o.op}(${o.index})`).join(' ');
+  assert.ok(raise >= 0 && lower > raise, `NOTIFY_ME raised and lowered: ${text}`);
+  const recheck = trace.findIndex((o, i) => i > raise && i < lower && reads(o, W.NOTIFIED));
+  assert.ok(recheck > raise, `NOTIFIED read after NOTIFY_ME is raised and before the sleep: ${text}`);
+  assert.equal(ctx.stats.sleeps, 0);
+}));
+
+test('notify() sets NOTIFIED before it reads NOTIFY_ME', withCtx((ctx) => {
+  const trace = traceAtomics(ctx.ref().sab, () => ctx.ref().notify());
+  const set = trace.findIndex((o) => writes(o, W.NOTIFIED));
+  const check = trace.findIndex((o) => reads(o, W.NOTIFY_ME));
+  const text = trace.map((o) => `${o.op}(${o.index})`).join(' ');
+  assert.ok(set >= 0 && check > set, `NOTIFIED set, then NOTIFY_ME read: ${text}`);
+}));

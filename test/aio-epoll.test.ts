@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AioContext, sys } from '../lib';
 import { EPOLL_THRESHOLD } from '../lib/aio/fd-handlers';
-import { asleepForever, fixture, openFdCount, startThread, waitFor } from './aio-helpers';
+import { asleepForever, fixture, openFdCount, startThread, stopThread, waitFor } from './aio-helpers';
 
 function pipes(n: number): Array<[number, number]> {
   return Array.from({ length: n }, () => sys.pipe2());
@@ -66,5 +66,5 @@ test('an IOThread asleep in epoll_wait is woken by a bottom half', { timeout: 60
   Atomics.add(new Int32Array(data.pending), 0, 1);
   (thread.setupResult as { drain: { schedule(): void } }).drain.schedule();
   await waitFor(() => Atomics.load(new Int32Array(data.consumed), 0) === 1, 10_000, 'the bottom half');
-  await thread.stop();
+  await stopThread(thread);
 });

@@ -4,9 +4,18 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import { AioContextRef, IOThread, IOThreadOptions } from '../lib';
+import { emulation, sanitizer } from '../lib/diagnosis/environment';
+import { withTimeout } from './helpers';
+import { rescueFailure, rescueKick, stallReport } from './helpers/rescue';
 
-/** Emulated aarch64 (qemu-user) runs several times slower: scale loop counts, not asserts. */
-export const SLOW = process.arch === 'arm64' && process.env.AIO_NATIVE_ARM64 !== '1';
+/** The emulator this Node runs under ('qemu-user'), detected from /proc/cpuinfo; null on hardware. */
+export const EMULATED = emulation();
+
+/** Emulated or instrumented runs are several times slower: scale loop counts and bounds, not asserts. */
+export const SLOW = EMULATED !== null || sanitizer() !== null;
+
+/** How long a stop of an IOThread, or its falling asleep, may take: a bound on a hang, not a latency. */
+export const STOP_MS = SLOW ? 60_000 : 10_000;
 
 export const fixture = (name: string): string => resolve(__dirname, 'fixtures', `${name}.js`);
 
@@ -24,7 +33,7 @@ export async function waitFor(predicate: () => boolean, timeoutMs: number, what:
 }
 
 /** Resolves once the context's home thread sleeps in ppoll with an infinite timeout. */
-export function asleepForever(ref: AioContextRef, timeoutMs = 10_000): Promise<void> {
+export function asleepForever(ref: AioContextRef, timeoutMs = STOP_MS): Promise<void> {
   return waitFor(() => {
     const s = ref.stats;
     return s.polling && s.timeoutNs === -1n;
@@ -32,16 +41,32 @@ export function asleepForever(ref: AioContextRef, timeoutMs = 10_000): Promise<v
 }
 
 /** Like asleepForever, but for a sleep that began after `sleeps` earlier ones. */
-export function asleepAgain(ref: AioContextRef, sleeps: number, timeoutMs = 10_000): Promise<void> {
+export function asleepAgain(ref: AioContextRef, sleeps: number, timeoutMs = STOP_MS): Promise<void> {
   return waitFor(() => {
     const s = ref.stats;
     return s.sleeps > sleeps && s.polling && s.timeoutNs === -1n;
   }, timeoutMs, `${ref.name} to sleep again`);
 }
 
-/** Starts an IOThread that is stopped when the test ends, even a failing one. */
+/**
+ * Stops `thread`. Its stop request travels through the protocol under test (a bottom half,
+ * so a notify()), so a lost wake-up would hang here for ever: after `boundMs` the test
+ * rescues the thread with a direct eventfd write, waits for it to stop, and fails with the
+ * watchdog's report of the sleep it found.
+ */
+export async function stopThread(thread: IOThread, boundMs = STOP_MS): Promise<void> {
+  const stopped = thread.stop();
+  const inTime = await withTimeout(stopped.then(() => true), boundMs, 'stop').catch(() => false);
+  if (inTime) return;
+  const report = stallReport(thread.ctx, boundMs);
+  rescueKick(thread.ctx.sab);
+  await withTimeout(stopped, boundMs, `IOThread ${thread.ctx.name} to stop after its rescue`);
+  throw rescueFailure(`IOThread ${thread.ctx.name} did not stop within ${boundMs} ms`, report);
+}
+
+/** Starts an IOThread that is stopped (stopThread) when the test ends, even a failing one. */
 export async function startThread(t: TestContext, options: IOThreadOptions): Promise<IOThread> {
-  const thread = await IOThread.start(options);
-  t.after(() => thread.stop());
+  const thread = await withTimeout(IOThread.start(options), STOP_MS, `IOThread.start(${options.module})`);
+  t.after(() => stopThread(thread));
   return thread;
 }

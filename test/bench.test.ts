@@ -1,5 +1,8 @@
 // Smoke test of `npm run bench`: a --quick run with tiny sample counts prints one JSON
-// report of the documented shape. No timing assertions (CI machines are noisy).
+// report of the documented shape. No assertion on time, nor on a measurement coming out:
+// on a loaded machine or under qemu-user a 30 ms window may see no blocking poll, and a
+// figure that could not be measured is null (n/a). What is asserted is what the design
+// promises whatever the timing: the shape, and the coalescing bound on what was counted.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -18,6 +21,13 @@ function isNumber(v: unknown): v is number {
   return typeof v === 'number' && !Number.isNaN(v);
 }
 
+/** A figure: a number, or null when it could not be measured (NaN and Infinity after JSON). */
+function isFigure(v: unknown): boolean {
+  return v === null || isNumber(v);
+}
+
+const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
+
 test('bench --quick --json: one report with every section, and its table', { timeout: 180_000 }, async () => {
   const { stdout } = await run(process.execPath, [RUN, ...TINY], { timeout: 170_000, maxBuffer: 8 << 20 });
   const r = JSON.parse(stdout) as BenchReport;
@@ -32,7 +42,7 @@ test('bench --quick --json: one report with every section, and its table', { tim
   assert.equal(r.version, 1);
   assert.equal(r.quick, true);
   assert.ok(r.command.startsWith('aio-notify bench --quick'));
-  assert.ok(isNumber(r.elapsedMs) && r.elapsedMs > 0);
+  assert.ok(isNumber(r.elapsedMs));
   assert.equal(typeof r.environment.cpuModel, 'string');
   assert.ok(isNumber(r.environment.cores.online));
   assert.equal(typeof r.environment.hypervisor.present, 'boolean');
@@ -41,23 +51,27 @@ test('bench --quick --json: one report with every section, and its table', { tim
   const ids = r.wake.rows.map((w) => w.id);
   for (const id of ['native', 'aio-main', 'aio-iothread', 'atomics', 'message-port']) assert.ok(ids.includes(id), id);
   for (const w of r.wake.rows) {
-    assert.equal(w.n, 5, w.id);
-    assert.ok(isNumber(w.p50Ns) && w.p50Ns > 0 && w.p99Ns >= w.p50Ns && w.maxNs >= w.p99Ns, w.id);
+    assert.ok(isCount(w.n) && w.n <= 5, w.id);
+    assert.ok(isFigure(w.p50Ns) && isFigure(w.p99Ns) && isFigure(w.maxNs), w.id);
+    // Percentiles of one sample set are ordered, whatever the timing.
+    if (w.n > 0 && isNumber(w.p50Ns)) assert.ok(w.p99Ns >= w.p50Ns && w.maxNs >= w.p99Ns, w.id);
   }
   assert.equal(r.wake.gapUs, 50);
 
   assert.deepEqual(r.fastPath.rows.map((c) => c.id), ['notify-ctx', 'notify-ref', 'atomics-load']);
-  for (const c of r.fastPath.rows) assert.ok(isNumber(c.nsPerOp) && c.nsPerOp > 0 && c.repeatsNs.length === 1);
+  for (const c of r.fastPath.rows) assert.ok(isFigure(c.nsPerOp) && c.repeatsNs.length === 1, c.id);
 
   assert.deepEqual(r.coalesce.rows.map((c) => c.notifiers), [1, 4]);
   for (const c of r.coalesce.rows) {
-    assert.ok(c.notifies > 0 && isNumber(c.notifiesPerSec));
-    assert.ok(Number.isInteger(c.kicks) && Number.isInteger(c.blockingPolls) && Number.isInteger(c.sleeps));
-    assert.ok(c.sleeps <= c.blockingPolls);
+    assert.ok(isCount(c.notifies) && isCount(c.kicks) && isCount(c.blockingPolls) && isCount(c.sleeps), `${c.notifiers}`);
+    assert.ok(isFigure(c.notifiesPerSec) && isFigure(c.kicksPerBlockingPoll), `${c.notifiers}`);
+    // The coalescing bound: at most one eventfd write per blocking poll, however many threads
+    // notify (+1: a poll that began before the run's first snapshot may take one, --rounds=1).
+    assert.ok(c.kicks <= c.blockingPolls + 1, `${c.notifiers} notifier(s): ${c.kicks} eventfd writes for ${c.blockingPolls} blocking polls`);
   }
 
   assert.deepEqual(r.poll.rows.map((p) => [p.fds, p.backend]), [[8, 'ppoll'], [64, 'epoll']]);
-  for (const p of r.poll.rows) assert.ok(p.skipped === null && isNumber(p.idleNsPerOp) && isNumber(p.readyNsPerOp));
+  for (const p of r.poll.rows) assert.ok(p.skipped === null && isFigure(p.idleNsPerOp) && isFigure(p.readyNsPerOp), `${p.fds}`);
 
   assert.deepEqual(r.memory.rows.map((m) => m.id), ['notify-poll', 'bh-poll']);
   for (const m of r.memory.rows) {
@@ -72,7 +86,9 @@ test('bench --quick --json: one report with every section, and its table', { tim
     'fast-path-notify-ctx', 'coalesce-1', 'coalesce-4', 'rss-notify-poll', 'alloc-notify-poll']) {
     const t = targets.get(id);
     assert.ok(t, id);
-    assert.ok(isNumber(t.measured) && isNumber(t.limit) && typeof t.pass === 'boolean' && typeof t.detail === 'string', id);
+    assert.ok(isFigure(t.measured) && isNumber(t.limit) && typeof t.pass === 'boolean' && typeof t.detail === 'string', id);
+    // A figure that could not be measured never passes its target.
+    if (t.measured === null) assert.equal(t.pass, false, id);
   }
   assert.ok(!targets.has('poll-1024-vs-8'), 'no 1024-fd figure was asked for');
 });

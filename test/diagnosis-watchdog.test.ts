@@ -13,6 +13,8 @@ import { ReplayRun } from '../lib/diagnosis/replays/run';
 import { SCENARIOS } from '../lib/diagnosis/replays/scenarios';
 import { StallReport } from '../lib/diagnosis/stall';
 import { HangWatchdog } from '../lib/diagnosis/watchdog';
+import { asleepForever } from './aio-helpers';
+import { waitFor } from './helpers';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -21,8 +23,13 @@ test('HangWatchdog: no false alarm on an idle IOThread nor under a stress of bot
   const stalls: StallReport[] = [];
   const dog = new HangWatchdog(thread.ctx, { stallMs: 100, onStall: (r) => stalls.push(r) });
   try {
-    await sleep(400); // idle: asleep with nothing pending is not a stall
-    assert.equal(dog.check().cause, 'idle');
+    // Idle: asleep past stallMs with nothing pending is not a stall ('idle', verdict ok).
+    await asleepForever(thread.ctx);
+    const idle = await waitFor(() => {
+      const r = dog.check();
+      return r.cause === 'idle' ? r : null;
+    }, { what: 'the watchdog to call the sleeping IOThread idle' });
+    assert.equal(idle.verdict, 'ok');
     const { words } = probeViews(sab);
     for (let i = 1; i <= 3000; i++) {
       bh.schedule();
@@ -30,8 +37,10 @@ test('HangWatchdog: no false alarm on an idle IOThread nor under a stress of bot
       if (i % 500 === 0) await sleep(1); // let the watchdog's timer run
     }
     await sleep(300);
-    assert.deepEqual(stalls, []);
-    assert.equal(dog.stalls, 0);
+    // A loaded machine may leave a kicked thread unscheduled past stallMs: a late stall is
+    // a true report. A lost one would be a false alarm (every bottom half above ran).
+    assert.deepEqual(stalls.filter((r) => r.verdict === 'lost'), []);
+    assert.equal(dog.stalls, stalls.length);
   } finally {
     dog.close();
     await thread.stop();
@@ -92,8 +101,7 @@ test('HangWatchdog: arguments, close, and a closed context', async () => {
   const dog = new HangWatchdog(ref, { stallMs: 10, intervalMs: 5 });
   assert.equal(dog.check().cause, 'running'); // this context is not polling
   ctx.close();
-  await sleep(30);
-  assert.equal(dog.closed, true); // it stops by itself once the context is closed
+  await waitFor(() => dog.closed, { what: 'the watchdog to stop by itself once its context is closed' });
   dog.close();
   dog.close();
 });

@@ -1,7 +1,9 @@
 // The shared test helpers themselves: each must be able to report a failure.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sys } from '../lib';
+import { AioContext, sys } from '../lib';
+import { HangGuard } from './helpers/hang-guard';
+import { rescueKick } from './helpers/rescue';
 import {
   assertNoFdLeak,
   childSkip,
@@ -110,5 +112,32 @@ describe('helpers', () => {
     assert.match(failed.stderr, /child failure/);
     const killed = await runChild('process.kill(process.pid, "SIGTERM"); setTimeout(() => {}, 20000);');
     assert.equal(killed.signal, 'SIGTERM');
+  });
+
+  // The rescue of a lost wake-up must itself work: a poll(true) with nothing due sleeps for
+  // ever, exactly as after a lost wake-up; the guard must end it and report it.
+  test('HangGuard rescues a poll that sleeps for ever, and check() fails with the watchdog report', T, async () => {
+    const guard = await HangGuard.start(300);
+    const ctx = new AioContext({ sigioKick: false, name: 'guarded' });
+    try {
+      guard.watch(ctx);
+      assert.equal(ctx.poll(true), false); // returns only because the guard wrote the eventfd
+      assert.equal(guard.rescues, 1);
+      assert.equal(ctx.stats.kicks, 0, 'the rescue bypassed notify()');
+      assert.throws(() => guard.check('the deliberate sleep'), /the deliberate sleep: a poll slept 300 ms.*direct eventfd write[\s\S]*home thread/);
+      guard.check('nothing new'); // a rescue is reported once
+    } finally {
+      ctx.close();
+      await guard.stop();
+    }
+  });
+
+  test('rescueKick writes the eventfd of an open context and nothing once it is closed', T, () => {
+    const ctx = new AioContext({ sigioKick: false });
+    const { sab } = ctx.ref();
+    assert.equal(rescueKick(sab), true);
+    assert.equal(ctx.poll(true), false); // returns at once: the eventfd is readable
+    ctx.close();
+    assert.equal(rescueKick(sab), false);
   });
 });

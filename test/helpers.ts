@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, type TestContext } from 'node:test';
 import { Worker } from 'node:worker_threads';
+import { emulation, sanitizer } from '../lib/diagnosis/environment';
 
 /** The compiled library under test (dist/lib), as workers and children require it. */
 export const LIB_PATH = path.resolve(__dirname, '..', 'lib');
@@ -677,4 +678,32 @@ export function catchError(fn: () => unknown): NodeJS.ErrnoException {
  */
 export function nodeFdError(value: unknown): NodeJS.ErrnoException {
   return catchError(() => fs.read(value as never, Buffer.alloc(1), 0, 1, null, () => {}));
+}
+
+// ---------------------------------------------------------------------------------------
+// controls: positive controls that need real hardware, and budgets in events
+
+/**
+ * Why the memory-ordering controls (store buffering, the unfenced protocol) cannot run in
+ * this process: emulated (qemu-user runs guest threads with the host's ordering, or
+ * serialised) or instrumented (a sanitizer runtime changes the timing). null: they must run.
+ */
+export function controlBarrier(): string | null {
+  const emulated = emulation();
+  if (emulated) return `emulated (${emulated})`;
+  const instrumented = sanitizer();
+  return instrumented ? `instrumented (${instrumented})` : null;
+}
+
+/**
+ * Marks the test skipped because its control cannot run here. The reason starts with
+ * "control not run", which .ci/run counts and refuses on real hardware.
+ */
+export function controlNotRun(t: TestContext, why: string): void {
+  t.skip(`control not run: ${why}`);
+}
+
+/** Marks the test skipped because its budget of events ran out before the control could tell. */
+export function couldNotTell(t: TestContext, why: string): void {
+  t.skip(`could not tell: ${why}`);
 }

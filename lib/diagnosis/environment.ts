@@ -86,15 +86,23 @@ function hypervisor(fields: Map<string, string>): EnvironmentReport['hypervisor'
 }
 
 /** An arm64 Node whose /proc/cpuinfo describes an x86 CPU runs under qemu-user. */
-function emulation(fields: Map<string, string>): string | null {
+function emulationOf(fields: Map<string, string>): string | null {
   const x86 = fields.has('vendor_id') || /\bsse2\b/.test(fields.get('flags') ?? '');
   if (process.arch === 'arm64' && x86) return 'qemu-user';
   if (process.arch === 'x64' && fields.has('CPU implementer')) return 'emulated x86_64';
   return null;
 }
 
+/**
+ * The emulation this Node runs under ('qemu-user', 'emulated x86_64'), or null on real
+ * hardware (a VM included): detected from /proc/cpuinfo, never assumed from the architecture.
+ */
+export function emulation(): string | null {
+  return emulationOf(cpuinfo().fields);
+}
+
 /** An instrumented build changes timing as much as emulation does: say so. */
-function sanitizer(): string | null {
+export function sanitizer(): string | null {
   const maps = readText('/proc/self/maps') ?? '';
   const m = /lib(asan|tsan|ubsan)\.so/.exec(maps);
   return m ? m[1] : null;
@@ -129,7 +137,7 @@ export function environmentReport(): EnvironmentReport {
     cpuModel: cpuModel(fields),
     cores: { online: os.cpus().length, available: os.availableParallelism() },
     hypervisor: hypervisor(fields),
-    emulation: emulation(fields),
+    emulation: emulationOf(fields),
     sanitizer: sanitizer(),
     cpuidle: {
       driver: readText(`${idle}/current_driver`),

@@ -1,9 +1,8 @@
 // The addon's native paths, driven hard through lib/sys: argument unpacking (TypedArray and
 // DataView offsets, signal sets), eventfd and pipe I/O, ppoll over large pollfd buffers, errors
 // thrown from C++, and the signal relay from several threads at once, workers exiting with
-// relays still open included (the env cleanup hook). scripts/sanitize.sh runs this file with the
-// AddressSanitizer + UndefinedBehaviorSanitizer build of the addon; it passes with the normal
-// build too (`node --test dist/test/native/`).
+// relays still open included (the env cleanup hook). npm test runs it with the normal build;
+// scripts/sanitize.sh runs it with the AddressSanitizer + UndefinedBehaviorSanitizer build.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -27,9 +26,11 @@ function runWorker(source: string, workerData?: unknown): Promise<unknown> {
   });
 }
 
-test('the addon under test is the sanitizer build when scripts/sanitize.sh runs us', () => {
-  const wanted = process.env.AIO_NOTIFY_SANITIZER;
-  if (!wanted) return; // a plain `node --test` run
+const wanted = process.env.AIO_NOTIFY_SANITIZER;
+test('the addon under test is the sanitizer build when scripts/sanitize.sh runs us', {
+  skip: wanted ? false : 'not a sanitizer run (scripts/sanitize.sh sets AIO_NOTIFY_SANITIZER)',
+}, () => {
+  assert.ok(wanted);
   const maps = readFileSync('/proc/self/maps', 'utf8');
   assert.match(maps, /libasan\.so/, 'the ASan runtime is not loaded');
   assert.match(maps, /libubsan\.so/, 'the UBSan runtime is not loaded');

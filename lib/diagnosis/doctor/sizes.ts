@@ -13,7 +13,12 @@ export interface Sizes {
   raceBoundMs: number;
   litmusIterations: number;
   litmusMaxMs: number;
-  /** The unfenced protocol must lose a wake-up within this (x86_64). */
+  /**
+   * The unfenced protocol must lose a wake-up within this many races (x86_64 hardware): a
+   * budget in events, so a slow or busy machine takes longer rather than failing.
+   */
+  controlRaces: number;
+  /** Only bounds the control's run: a budget not spent by then could not tell. */
   controlMaxMs: number;
   correctRaces: number;
   correctMaxMs: number;
@@ -31,7 +36,8 @@ export const SIZES: Record<DoctorMode, Sizes> = {
     raceBoundMs: 100,
     litmusIterations: 300_000,
     litmusMaxMs: 2000,
-    controlMaxMs: 10_000,
+    controlRaces: 200_000,
+    controlMaxMs: 60_000,
     correctRaces: 50_000,
     correctMaxMs: 3000,
     replayStallMs: 150,
@@ -46,7 +52,8 @@ export const SIZES: Record<DoctorMode, Sizes> = {
     raceBoundMs: 100,
     litmusIterations: 5_000_000,
     litmusMaxMs: 8000,
-    controlMaxMs: 10_000,
+    controlRaces: 2_000_000,
+    controlMaxMs: 120_000,
     correctRaces: 1_000_000,
     correctMaxMs: 20_000,
     replayStallMs: 300,
@@ -62,6 +69,7 @@ export function scaled(s: Sizes, factor: number): Sizes {
     jsWakeSamples: k(s.jsWakeSamples),
     races: k(s.races),
     litmusIterations: k(s.litmusIterations),
+    controlRaces: k(s.controlRaces),
     correctRaces: k(s.correctRaces),
   };
 }

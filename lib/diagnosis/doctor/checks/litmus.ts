@@ -1,7 +1,7 @@
 // Check 4: memory ordering on this machine. The store-buffering litmus test with no
 // fence, a fence on one side, and fences on both sides; then the native notify/poll
-// protocol without its barriers (a positive control: on x86_64 it must lose a wake-up
-// within 10 s) beside the fenced one (0 lost).
+// protocol without its barriers (a positive control: on x86_64 hardware with two cores it
+// must lose a wake-up within its budget of races) beside the fenced one (0 lost).
 import { litmus, LitmusVariant, nativeRace } from '../../harnesses';
 import { fmtRate, rateBlock } from '../blocks';
 import { CheckResult } from '../types';
@@ -20,10 +20,11 @@ export async function checkLitmus(c: CheckContext): Promise<CheckResult> {
     sb.push({ variant: v, iterations: r.iterations, reordered: rateBlock(r.bothZero, r.iterations), pinned: r.pinned, cpus: r.cpus, elapsedMs: Math.round(r.elapsedNs / 1e6) });
   }
   c.progress('notify/poll without barriers (positive control)', 3 / 5);
-  const bad = await nativeRace('nobarrier', { races: 1e12, maxMs: s.controlMaxMs, stopAfterLost: true });
+  const bad = await nativeRace('nobarrier', { races: s.controlRaces, maxMs: s.controlMaxMs, stopAfterLost: true });
   c.progress('notify/poll with smp_mb() on both sides', 4 / 5);
   const good = await nativeRace('correct', { races: s.correctRaces, maxMs: s.correctMaxMs });
-  const required = nativeX64(c.env);
+  // Required where the reordering must show: x86_64 hardware, both threads on their own core.
+  const required = nativeX64(c.env) && bad.pinned;
   const control = {
     races: bad.races,
     sleeps: bad.sleeps,
@@ -53,13 +54,17 @@ export async function checkLitmus(c: CheckContext): Promise<CheckResult> {
     notes.push(`the fenced protocol lost ${correct.lost} wake-up(s)`);
   }
   if (bad.lost === 0) {
-    if (required) {
+    const budget = `${bad.races.toLocaleString('en-US')} of ${s.controlRaces.toLocaleString('en-US')} races`;
+    if (required && bad.races >= s.controlRaces) {
       verdict = 'fail';
-      notes.push(`positive control failed: the protocol without barriers lost nothing in ${s.controlMaxMs / 1000} s, so this harness cannot see the reordering`);
+      notes.push(`positive control failed: the protocol without barriers lost nothing in ${budget}, so this harness cannot see the reordering`);
     } else {
       if (verdict === 'pass') verdict = 'warn';
+      const where = [c.env.arch, c.env.emulation, c.env.sanitizer && `${c.env.sanitizer} build`, !bad.pinned && 'threads not pinned'].filter(Boolean).join(', ');
       notes.push(
-        `the protocol without barriers lost nothing in ${s.controlMaxMs / 1000} s (${[c.env.arch, c.env.emulation, c.env.sanitizer && `${c.env.sanitizer} build`].filter(Boolean).join(', ')}): reordering did not show here`,
+        required
+          ? `could not tell: the protocol without barriers lost nothing in ${budget} before the ${s.controlMaxMs / 1000} s bound (a busy machine)`
+          : `the protocol without barriers lost nothing in ${budget} (${where}): reordering is not required to show here`,
       );
     }
   }
