@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { EPOLL_THRESHOLD } from '../aio/fd-handlers';
 import { environmentReport } from '../diagnosis/environment';
+import { measureBhRoundCost } from './bh-cost';
 import { measureCoalescing } from './coalesce';
 import { measureFastPath } from './fast-path';
 import { measureMemory } from './memory';
@@ -39,6 +40,9 @@ export async function runBench(config: BenchConfig, command: string, progress: (
   progress('poll(false) cost');
   const pollRows = measurePollCost(config.poll);
 
+  progress('bottom-half round cost');
+  const bhRows = measureBhRoundCost(config.poll);
+
   progress(`memory: ${config.memory.cycles} cycles in a child process`);
   const memoryRows = await measureMemory(config.memory.cycles);
 
@@ -56,6 +60,7 @@ export async function runBench(config: BenchConfig, command: string, progress: (
     fastPath: { iterations: config.fastPath.iterations, rows: fastRows },
     coalesce: { rows: coalesceRows },
     poll: { iterations: config.poll.iterations, epollThreshold: EPOLL_THRESHOLD, rows: pollRows },
+    bottomHalves: { iterations: config.poll.iterations, rows: bhRows },
     memory: { rows: memoryRows },
   };
   const report: BenchReport = { ...figures, targets: evaluateTargets(figures) };

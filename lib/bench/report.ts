@@ -55,6 +55,13 @@ export interface PollRow {
   skipped: string | null;
 }
 
+export interface BhRow {
+  /** Live bottom halves in the context (one of them scheduled each round). */
+  live: number;
+  /** ns per bh.schedule() + poll(false). */
+  nsPerRound: number;
+}
+
 export interface MemoryRow {
   id: string;
   label: string;
@@ -98,6 +105,7 @@ export interface BenchReport {
   fastPath: { iterations: number; rows: CostRow[] };
   coalesce: { rows: CoalesceRow[] };
   poll: { iterations: number; epollThreshold: number; rows: PollRow[] };
+  bottomHalves: { iterations: number; rows: BhRow[] };
   memory: { rows: MemoryRow[] };
   targets: TargetLine[];
 }

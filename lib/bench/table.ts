@@ -75,6 +75,16 @@ export function renderReport(r: BenchReport): string {
   );
   out.push('');
 
+  out.push(`Bottom-half round cost (bh.schedule() + poll(false); ${r.bottomHalves.iterations} rounds per timing)`);
+  const bh1 = r.bottomHalves.rows.find((b) => b.live === 1);
+  out.push(
+    table(
+      ['live bottom halves', 'per round', 'x 1 live'],
+      r.bottomHalves.rows.map((b) => [String(b.live), formatNs(b.nsPerRound), bh1 ? (b.nsPerRound / bh1.nsPerRound).toFixed(2) : '-']),
+    ),
+  );
+  out.push('');
+
   out.push('Memory (child node --expose-gc; heap after a forced GC)');
   out.push(
     table(

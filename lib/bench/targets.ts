@@ -58,6 +58,14 @@ export function evaluateTargets(r: Figures): TargetLine[] {
         `${formatNs(p1024.idleNsPerOp)} (${p1024.backend}) / ${formatNs(p8.idleNsPerOp)} (${p8.backend})`),
     );
   }
+  const bh1 = r.bottomHalves.rows.find((b) => b.live === 1);
+  const bhMost = r.bottomHalves.rows.find((b) => b.live === 100_000);
+  if (bh1 && bhMost) {
+    out.push(
+      line('bh-100000-vs-1', 'a bottom-half round with 100,000 live bottom halves <= 1.5x with 1', bhMost.nsPerRound / bh1.nsPerRound, 1.5, 'x',
+        `${formatNs(bhMost.nsPerRound)} / ${formatNs(bh1.nsPerRound)}`),
+    );
+  }
   for (const m of r.memory.rows) {
     out.push(
       line(`rss-${m.id}`, `RSS growth <= 5 MiB over ${m.cycles} ${m.id === 'bh-poll' ? 'bh.schedule/poll' : 'notify/poll'} cycles`, m.rssGrowth / RSS_LIMIT_BYTES, 1, 'x limit',
