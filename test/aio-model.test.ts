@@ -1214,6 +1214,19 @@ const EXAMPLES: Array<[boolean, Op[]]> = [
       { op: 'poll', blocking: false },
     ],
   ],
+  // FIFO: b1 waits in the round behind b0 (enqueued, then cancelled); b0's callback schedules
+  // it again, and it runs in the same round, at its place (the rare case `bhInRound`).
+  [
+    false,
+    [
+      { op: 'bhNew', effects: [{ k: 'sched', bh: 1, idle: false, n: 1 }] },
+      { op: 'bhNew', effects: [] },
+      { op: 'sched', bh: 0, idle: false, viaRef: false },
+      { op: 'sched', bh: 1, idle: false, viaRef: true },
+      { op: 'cancel', bh: 1 },
+      { op: 'poll', blocking: false },
+    ],
+  ],
   // An external handler's read callback disabled external clients; its write callback still ran.
   [
     false,
