@@ -24,24 +24,34 @@ function worker(t: TestContext, body: string, workerData: unknown = {}): Worker 
   return w;
 }
 
-/** Opens one scratch file again and again until a descriptor takes number `fd`; all of them. */
-function openUntil(t: TestContext, fd: number): { files: number[]; hit: number } {
-  const dir = mkdtempSync(join(tmpdir(), 'aio-reuse-'));
-  const path = join(dir, 'victim');
+/**
+ * A new empty scratch file, opened again and again until `done(fd)` says so for the last
+ * descriptor (at most 65,536 times); all closed and removed when the test ends.
+ */
+function scratchFiles(t: TestContext, done: (fd: number) => boolean): number[] {
+  const dir = mkdtempSync(join(tmpdir(), 'aio-file-'));
+  const path = join(dir, 'f');
   writeFileSync(path, '');
   const files: number[] = [];
   t.after(() => {
     for (const f of files) closeSync(f);
     rmSync(dir, { recursive: true });
   });
+  do files.push(openSync(path, 'r+'));
+  while (!done(files[files.length - 1]) && files.length < 65_536);
+  return files;
+}
+
+function scratchFile(t: TestContext): number {
+  return scratchFiles(t, () => true)[0];
+}
+
+/** Opens a scratch file again and again until a descriptor takes number `fd`. */
+function openUntil(t: TestContext, fd: number): { files: number[]; hit: number } {
   // Linux hands out the lowest free number, so the freed one is taken after at most as many
   // opens as there are free numbers below it.
-  for (let i = 0; i <= fd; i++) {
-    const f = openSync(path, 'r+');
-    files.push(f);
-    if (f === fd) return { files, hit: f };
-  }
-  return { files, hit: -1 };
+  const files = scratchFiles(t, (last) => last >= fd);
+  return { files, hit: files.includes(fd) ? fd : -1 };
 }
 
 // --- Class: a descriptor released while other threads may still write it (defect 1) -------
@@ -116,12 +126,7 @@ function readablePipes(t: TestContext, ctx: AioContext, count: number, served: S
 test('epoll fallback: a regular file among 64 handlers keeps the context on ppoll, serving every pipe', (t) => {
   const ctx = new AioContext({ sigioKick: false });
   t.after(() => ctx.close());
-  const dir = mkdtempSync(join(tmpdir(), 'aio-file-'));
-  const file = openSync(join(dir, 'f'), 'w+');
-  t.after(() => {
-    closeSync(file);
-    rmSync(dir, { recursive: true });
-  });
+  const file = scratchFile(t); // epoll_ctl refuses regular files (EPERM)
   let fileRuns = 0;
   ctx.setFdHandler(file, { read: () => fileRuns++ }); // epoll_ctl refuses regular files (EPERM)
   const served = new Set<number>();
@@ -144,12 +149,7 @@ test('epoll fallback: a regular file added once the context waits with epoll mov
   ctx.poll(false);
   assert.equal(ctx.stats.epoll, true, 'positive control: 64 pipes move the context to epoll');
   assert.equal(served.size, 64);
-  const dir = mkdtempSync(join(tmpdir(), 'aio-file-'));
-  const file = openSync(join(dir, 'f'), 'w+');
-  t.after(() => {
-    closeSync(file);
-    rmSync(dir, { recursive: true });
-  });
+  const file = scratchFile(t); // epoll_ctl refuses regular files (EPERM)
   let fileRuns = 0;
   ctx.setFdHandler(file, { read: () => fileRuns++ });
   assert.equal(ctx.stats.epoll, false);
