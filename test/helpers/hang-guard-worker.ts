@@ -22,11 +22,16 @@ setInterval(() => {
     if (!s.polling || s.sleepStartNs === 0n || s.sleepStartNs === rescued) continue;
     if (process.hrtime.bigint() - s.sleepStartNs <= hangNs) continue;
     const report = Buffer.from(stallReport(ref, hangMs).join('\n')).subarray(0, bytes.length);
-    if (!rescueKick(ref.sab)) continue; // closed meanwhile
-    watched.set(ref, s.sleepStartNs);
+    // The report and the count are published before the rescue: the rescued poll returns on
+    // the test's thread at once, and its check() must find them (all seq_cst).
     bytes.set(report);
     Atomics.store(words, 1, report.length);
     Atomics.add(words, 0, 1);
+    if (!rescueKick(ref.sab)) {
+      Atomics.sub(words, 0, 1); // closed meanwhile: no rescue after all
+      continue;
+    }
+    watched.set(ref, s.sleepStartNs);
   }
 }, 20);
 parentPort!.postMessage('ready');
