@@ -1,12 +1,12 @@
 // `aio-notify doctor [--quick] [--json] [--json-out FILE] [--markdown] [--no-color] [--only IDS]`
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { renderMarkdown } from '../doctor/render-markdown';
 import { DOCTOR_REPORT_SCHEMA } from '../doctor/schema';
 import { renderText } from '../doctor/render-text';
 import { CHECK_IDS, CheckId, runDoctor } from '../doctor/run';
 import { useColor } from '../doctor/style';
-import { CliIO, UsageError } from './io';
+import { CliIO } from './io';
+import { parseCommandArgs, UsageError } from './usage';
 
 export const DOCTOR_USAGE = `aio-notify doctor [options]
   Measures whether wake-ups on this host are reliable and how fast they are.
@@ -20,26 +20,20 @@ export const DOCTOR_USAGE = `aio-notify doctor [options]
   exit: 0 healthy, 1 a lost wake-up or a failed control, 2 usage or environment error`;
 
 export async function doctorCommand(args: string[], io: CliIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        quick: { type: 'boolean' },
-        json: { type: 'boolean' },
-        'json-out': { type: 'string' },
-        markdown: { type: 'boolean' },
-        'no-color': { type: 'boolean' },
-        only: { type: 'string' },
-        'print-schema': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCommandArgs(
+    args,
+    {
+      quick: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'json-out': { type: 'string' },
+      markdown: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      only: { type: 'string' },
+      'print-schema': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    false,
+  );
   if (values.help) {
     io.stdout.write(`${DOCTOR_USAGE}\n`);
     return 0;
