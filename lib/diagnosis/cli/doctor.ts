@@ -1,10 +1,11 @@
 // `aio-notify doctor [--quick] [--json] [--json-out FILE] [--markdown] [--no-color] [--only IDS]`
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { renderMarkdown } from '../doctor/render-markdown';
-import { DOCTOR_REPORT_SCHEMA } from '../doctor/schema';
 import { renderText } from '../doctor/render-text';
 import { CHECK_IDS, CheckId, runDoctor } from '../doctor/run';
 import { useColor } from '../doctor/style';
+import { packageInfo } from '../package-info';
 import { CliIO } from './io';
 import { parseCommandArgs, UsageError } from './usage';
 
@@ -18,6 +19,11 @@ export const DOCTOR_USAGE = `aio-notify doctor [options]
   --only IDS         comma-separated checks: ${CHECK_IDS.join(', ')}
   --print-schema     print the JSON Schema of the --json report and exit
   exit: 0 healthy, 1 a lost wake-up or a failed control, 2 usage or environment error`;
+
+/** The report's JSON Schema, its one source: shipped in the package (package.json "files"). */
+export function doctorSchemaPath(): string {
+  return join(packageInfo().root, 'docs', 'doctor-report.schema.json');
+}
 
 export async function doctorCommand(args: string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs(
@@ -39,7 +45,7 @@ export async function doctorCommand(args: string[], io: CliIO): Promise<number> 
     return 0;
   }
   if (values['print-schema']) {
-    io.stdout.write(`${JSON.stringify(DOCTOR_REPORT_SCHEMA, null, 2)}\n`);
+    io.stdout.write(readFileSync(doctorSchemaPath(), 'utf8'));
     return 0;
   }
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean) as CheckId[] | undefined;
