@@ -9,7 +9,7 @@ import { renderMarkdown } from '../lib/diagnosis/doctor/render-markdown';
 import { renderText } from '../lib/diagnosis/doctor/render-text';
 import { CHECK_IDS, CheckId, runDoctor } from '../lib/diagnosis/doctor/run';
 import { useColor } from '../lib/diagnosis/doctor/style';
-import { DoctorReport } from '../lib/diagnosis/doctor/types';
+import { CheckResult, DoctorReport, LitmusDetails, RaceDetails, ReplaysDetails, WakeDetails } from '../lib/diagnosis/doctor/types';
 import { overall } from '../lib/diagnosis/doctor/verdict';
 import { environmentReport } from '../lib/diagnosis/environment';
 import { canSpawnNode, CLI, runNode } from './helpers/children';
@@ -32,6 +32,9 @@ const env = environmentReport();
 const emulated = env.emulation !== null;
 const reports = new Map<CheckId, DoctorReport>();
 
+/** A check's details, as the schema's if/then types them for its id and verdict (validated first). */
+const detailsOf = <T>(c: CheckResult): T => c.details as unknown as T;
+
 for (const id of CHECK_IDS) {
   test(`doctor check ${id} (quick form) runs and finds no lost wake-up`, { timeout: 240_000 }, async (t) => {
     const progress: number[] = [];
@@ -47,13 +50,13 @@ for (const id of CHECK_IDS) {
     assert.deepEqual(validate(JSON.parse(JSON.stringify(r))), []);
     assert.equal(r.exitCode, 0);
     if (id === 'wake-eventfd' || id === 'wake-sigio') {
-      const d = c.details as { native: { n: number; lost: number }; js: { n: number; lost: number } };
+      const d = detailsOf<WakeDetails>(c);
       assert.ok(d.native.n > 0 && d.js.n > 0);
       assert.equal(d.native.lost + d.js.lost, 0);
     }
-    if (id === 'aio-race') assert.equal((c.details as { lost: { k: number } }).lost.k, 0);
+    if (id === 'aio-race') assert.equal(detailsOf<RaceDetails>(c).lost.k, 0);
     if (id === 'litmus') {
-      const d = c.details as { sb: Array<{ reordered: { k: number } }>; correct: { lost: number }; control: { races: number; lost: number; required: boolean } };
+      const d = detailsOf<LitmusDetails>(c);
       assert.equal(d.sb[2].reordered.k, 0);
       assert.equal(d.correct.lost, 0);
       // The positive control: required on x86_64 hardware with two cores; a budget of races.
@@ -68,7 +71,7 @@ for (const id of CHECK_IDS) {
       assert.ok(d.control.lost > 0, `the unfenced protocol lost nothing in ${d.control.races} races`);
     }
     if (id === 'replays') {
-      const d = c.details as { scenarios: Array<{ id: string; historical: { pass: boolean } | null; fixed: { pass: boolean } }> };
+      const d = detailsOf<ReplaysDetails>(c);
       assert.equal(d.scenarios.length, SCENARIOS.length);
       for (const [i, x] of d.scenarios.entries()) {
         // Only the late-wake controls have no historical protocol; every bug's must hang.
@@ -101,6 +104,10 @@ test('the schema rejects what it should', () => {
   const { environment: _e, ...noEnv } = r;
   assert.notDeepEqual(validate(noEnv), []);
   assert.notDeepEqual(validate({ ...r, checks: [{ id: 'litmus' }] }), []);
+  // A check that ran has its id's details (the schema's if/then); one that was skipped need not.
+  const [check] = r.checks as CheckResult[];
+  assert.notDeepEqual(validate({ ...r, checks: [{ ...check, details: {} }] }), []);
+  assert.deepEqual(validate({ ...r, checks: [{ ...check, verdict: 'skip', details: {} }] }), []);
 });
 
 test('lib/diagnosis/doctor/schema.ts is what docs/doctor-report.schema.json generates (npm run schema:types)', async () => {

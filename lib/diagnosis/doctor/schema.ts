@@ -125,3 +125,148 @@ export interface Rate {
   perMillion: number;
   perMillionHi: number;
 }
+/**
+ * details of wake-eventfd and wake-sigio when they ran (verdict pass, warn or fail)
+ *
+ * This interface was referenced by `DoctorReport`'s JSON-Schema
+ * via the `definition` "wakeDetails".
+ */
+export interface WakeDetails {
+  native: Latency;
+  js: Latency;
+  jsHandler?: Latency;
+  roads?: {
+    [k: string]: "sigwait" | "handler";
+  };
+  sameCpu?: Latency;
+  crossCpu?: Latency;
+  pin: "none";
+  rounds: number;
+  jsOverhead?: {
+    p50Ratio: number | null;
+    p99Ratio: number | null;
+    p50DeltaUs: number | null;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+/**
+ * details of aio-race when it ran
+ *
+ * This interface was referenced by `DoctorReport`'s JSON-Schema
+ * via the `definition` "raceDetails".
+ */
+export interface RaceDetails {
+  races: number;
+  sleeps: number;
+  kicks: number;
+  lost: Rate;
+  late: Rate;
+  watchdogAlarms: number;
+  boundMs: number;
+  elapsedMs: number;
+  truncated: boolean;
+}
+/**
+ * details of litmus when it ran
+ *
+ * This interface was referenced by `DoctorReport`'s JSON-Schema
+ * via the `definition` "litmusDetails".
+ */
+export interface LitmusDetails {
+  /**
+   * @minItems 3
+   * @maxItems 3
+   */
+  sb: [
+    {
+      variant: "none" | "one-sided" | "both";
+      iterations: number;
+      reordered: Rate;
+      pinned: boolean;
+      /**
+       * @minItems 2
+       * @maxItems 2
+       */
+      cpus: [number, number];
+      elapsedMs: number;
+    },
+    {
+      variant: "none" | "one-sided" | "both";
+      iterations: number;
+      reordered: Rate;
+      pinned: boolean;
+      /**
+       * @minItems 2
+       * @maxItems 2
+       */
+      cpus: [number, number];
+      elapsedMs: number;
+    },
+    {
+      variant: "none" | "one-sided" | "both";
+      iterations: number;
+      reordered: Rate;
+      pinned: boolean;
+      /**
+       * @minItems 2
+       * @maxItems 2
+       */
+      cpus: [number, number];
+      elapsedMs: number;
+    }
+  ];
+  control: {
+    races: number;
+    sleeps: number;
+    lost: number;
+    late: number;
+    firstLostMs: number | null;
+    elapsedMs: number;
+    lostRate: Rate;
+    required: boolean;
+  };
+  correct: {
+    races: number;
+    sleeps: number;
+    lost: number;
+    late: number;
+    elapsedMs: number;
+    lostRate: Rate;
+  };
+}
+/**
+ * details of replays when it ran
+ *
+ * This interface was referenced by `DoctorReport`'s JSON-Schema
+ * via the `definition` "replaysDetails".
+ */
+export interface ReplaysDetails {
+  stallMs: number;
+  scenarios: {
+    id: string;
+    commit: string;
+    year: number;
+    title: string;
+    kind: "bug" | "control";
+    expected: {
+      verdict: "lost" | "late";
+      cause: string;
+    };
+    historical: null | {
+      pass: boolean;
+      verdict: "ok" | "lost" | "late";
+      cause: NullableString;
+      pending: ("notified" | "bottom-half" | "fd-ready" | "fd-unwatched" | "app")[];
+      reason: string;
+      durationMs: number;
+    };
+    fixed: {
+      pass: boolean;
+      verdict: "ok" | "lost" | "late";
+      cause: NullableString;
+      reason: string;
+      durationMs: number;
+    };
+  }[];
+}

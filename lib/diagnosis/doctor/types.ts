@@ -3,7 +3,8 @@
 // types generated from it, named here. Bump DOCTOR_SCHEMA_VERSION on any incompatible change.
 import type { Check, DoctorReport, Latency, Rate } from './schema';
 
-export type { DoctorReport };
+/** `details` of a check that ran (verdict pass, warn or fail), by id. */
+export type { DoctorReport, LitmusDetails, RaceDetails, ReplaysDetails, WakeDetails } from './schema';
 
 export const DOCTOR_SCHEMA_VERSION: DoctorReport['schemaVersion'] = 1;
 
@@ -18,7 +19,7 @@ export type HistogramBlock = Latency['histogram'][number];
 /** k events in n trials: the rate, its 95% Wilson interval, and both per 10^6. */
 export type RateBlock = Rate;
 
-/** One check's result; `details` depends on the id and the verdict (the schema's if/then). */
+/** One check's result; `details` depends on the id and the verdict (the schema's if/then: *Details). */
 export type CheckResult = Check;
 
 export type DoctorMode = DoctorReport['mode'];
