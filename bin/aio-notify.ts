@@ -2,8 +2,9 @@
 // aio-notify: doctor | inspect | repro | bench.
 import { doctorCommand, DOCTOR_USAGE } from '../lib/diagnosis/cli/doctor';
 import { inspectCommand, INSPECT_USAGE } from '../lib/diagnosis/cli/inspect';
-import { CliIO, UsageError } from '../lib/diagnosis/cli/io';
+import { CliIO } from '../lib/diagnosis/cli/io';
 import { reproCommand, REPRO_USAGE } from '../lib/diagnosis/cli/repro';
+import { reportUsageError, UsageError } from '../lib/diagnosis/cli/usage';
 import { packageInfo } from '../lib/diagnosis/package-info';
 import { runBenchCli } from '../lib/bench/cli';
 
@@ -18,6 +19,8 @@ ${REPRO_USAGE}
 aio-notify bench [--quick] [--json]   wake-ups against the native floor and Node's own (npm run bench)
 
 aio-notify --version | --help`;
+
+const COMMANDS = ['doctor', 'inspect', 'repro', 'bench'];
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv;
@@ -46,10 +49,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         throw new UsageError(`unknown command '${command}'`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`aio-notify: ${error.message}\nRun 'aio-notify --help' for usage.\n`);
-      return 2;
-    }
+    if (error instanceof UsageError) return reportUsageError(io.stderr, command && COMMANDS.includes(command) ? command : undefined, error);
     io.stderr.write(`aio-notify: ${(error as Error).stack ?? error}\n`);
     return 2;
   }

@@ -8,7 +8,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { runBenchCli } from '../lib/bench/cli';
+import { parseBenchArgs, runBenchCli } from '../lib/bench/cli';
+import { FULL, QUICK } from '../lib/bench/options';
 import type { BenchReport } from '../lib/bench/report';
 import { renderReport } from '../lib/bench/table';
 
@@ -97,8 +98,27 @@ test('bench: argument errors and --help (exit 2 and 0, no run)', async () => {
   const text: string[] = [];
   const io = { stdout: { write: (s: string) => text.push(s) }, stderr: { write: (s: string) => text.push(s) } };
   assert.equal(await runBenchCli(['--frobnicate'], io), 2);
-  assert.match(text.join(''), /unknown option --frobnicate/);
+  assert.match(text.join(''), /^aio-notify bench: unknown option '--frobnicate'\nRun 'aio-notify bench --help' for usage\.\n$/);
   assert.equal(await runBenchCli(['--samples=0'], io), 2);
   assert.equal(await runBenchCli(['--help'], io), 0);
   assert.match(text.join(''), /Usage: aio-notify bench/);
+});
+
+test('bench options: every one parses, as --name=value and as --name value, over the --quick sizes', () => {
+  const { config, help, quiet } = parseBenchArgs([
+    '--quick', '--json', '--quiet', '--rounds=2', '--samples', '3', '--warmup=0', '--gap-us=0', '--pin', 'split',
+    '--iterations=7', '--repeats=9', '--coalesce-ms=11', '--fds=8,64', '--cycles', '13',
+  ]);
+  assert.deepEqual([help, quiet, config.quick, config.json], [false, true, true, true]);
+  assert.deepEqual(config.wake, { rounds: 2, samples: 3, warmup: 0, gapUs: 0, pin: 'split' });
+  assert.deepEqual(config.fastPath, { iterations: 7, repeats: 9 });
+  assert.deepEqual(config.poll, { fds: [8, 64], iterations: 7, repeats: 9 });
+  assert.deepEqual(config.coalesce, { ...QUICK.coalesce, durationMs: 11 });
+  assert.deepEqual(config.memory, { cycles: 13 });
+  const defaults = parseBenchArgs([]);
+  assert.deepEqual({ ...defaults.config, quick: undefined, json: undefined }, { ...FULL, quick: undefined, json: undefined });
+  assert.equal(parseBenchArgs(['-h']).help, true);
+  // The defaults are copied, never changed in place.
+  assert.equal(FULL.wake.rounds, 20);
+  assert.equal(QUICK.poll.iterations, 5_000);
 });

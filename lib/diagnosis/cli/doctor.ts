@@ -1,12 +1,13 @@
 // `aio-notify doctor [--quick] [--json] [--json-out FILE] [--markdown] [--no-color] [--only IDS]`
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { renderMarkdown } from '../doctor/render-markdown';
-import { DOCTOR_REPORT_SCHEMA } from '../doctor/schema';
 import { renderText } from '../doctor/render-text';
 import { CHECK_IDS, CheckId, runDoctor } from '../doctor/run';
 import { useColor } from '../doctor/style';
-import { CliIO, UsageError } from './io';
+import { packageInfo } from '../package-info';
+import { CliIO } from './io';
+import { parseCommandArgs, UsageError } from './usage';
 
 export const DOCTOR_USAGE = `aio-notify doctor [options]
   Measures whether wake-ups on this host are reliable and how fast they are.
@@ -19,33 +20,32 @@ export const DOCTOR_USAGE = `aio-notify doctor [options]
   --print-schema     print the JSON Schema of the --json report and exit
   exit: 0 healthy, 1 a lost wake-up or a failed control, 2 usage or environment error`;
 
+/** The report's JSON Schema, its one source: shipped in the package (package.json "files"). */
+export function doctorSchemaPath(): string {
+  return join(packageInfo().root, 'docs', 'doctor-report.schema.json');
+}
+
 export async function doctorCommand(args: string[], io: CliIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        quick: { type: 'boolean' },
-        json: { type: 'boolean' },
-        'json-out': { type: 'string' },
-        markdown: { type: 'boolean' },
-        'no-color': { type: 'boolean' },
-        only: { type: 'string' },
-        'print-schema': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCommandArgs(
+    args,
+    {
+      quick: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'json-out': { type: 'string' },
+      markdown: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      only: { type: 'string' },
+      'print-schema': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    false,
+  );
   if (values.help) {
     io.stdout.write(`${DOCTOR_USAGE}\n`);
     return 0;
   }
   if (values['print-schema']) {
-    io.stdout.write(`${JSON.stringify(DOCTOR_REPORT_SCHEMA, null, 2)}\n`);
+    io.stdout.write(readFileSync(doctorSchemaPath(), 'utf8'));
     return 0;
   }
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean) as CheckId[] | undefined;

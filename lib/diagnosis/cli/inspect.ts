@@ -1,9 +1,9 @@
 // `aio-notify inspect <pid> [--json] [--watch[=SECONDS]] [--samples N] [--interval MS] [--stall MS]`
-import { parseArgs } from 'node:util';
 import { useColor } from '../doctor/style';
 import { inspect } from '../inspect';
 import { renderInspect } from '../inspect/format';
-import { CliIO, parsePositiveInt, UsageError } from './io';
+import { CliIO } from './io';
+import { parseCommandArgs, parsePositiveInt, UsageError } from './usage';
 
 const DEFAULT_WATCH_S = 10;
 
@@ -22,27 +22,20 @@ export const INSPECT_USAGE = `aio-notify inspect <pid> [options]
   exit: 0 nothing lost, 1 a lost wake-up, 2 usage error, no such process, or no permission`;
 
 export async function inspectCommand(args: string[], io: CliIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      // --watch takes an optional value, which parseArgs cannot express: a bare one means the default.
-      args: args.map((a) => (a === '--watch' ? `--watch=${DEFAULT_WATCH_S}` : a)),
-      options: {
-        json: { type: 'boolean' },
-        watch: { type: 'string' },
-        samples: { type: 'string' },
-        interval: { type: 'string' },
-        stall: { type: 'string' },
-        'no-color': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  // --watch takes an optional value, which parseArgs cannot express: a bare one means the default.
+  const { values, positionals } = parseCommandArgs(
+    args.map((a) => (a === '--watch' ? `--watch=${DEFAULT_WATCH_S}` : a)),
+    {
+      json: { type: 'boolean' },
+      watch: { type: 'string' },
+      samples: { type: 'string' },
+      interval: { type: 'string' },
+      stall: { type: 'string' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
   if (values.help) {
     io.stdout.write(`${INSPECT_USAGE}\n`);
     return 0;

@@ -1,5 +1,4 @@
 // `aio-notify repro <scenario> [--fixed] [--watch] [--duration S] [--hold S] [--stall MS] [--json] [--list]`
-import { parseArgs } from 'node:util';
 import { AioContextRef } from '../../aio/context-ref';
 import { SharedState, T, W } from '../../aio/shared-state';
 import { paint, useColor } from '../doctor/style';
@@ -8,7 +7,8 @@ import { ReplayOutcome, ReplayRun } from '../replays/run';
 import { findScenario, SCENARIOS } from '../replays/scenarios';
 import { formatStall } from '../stall-format';
 import { HangWatchdog } from '../watchdog';
-import { CliIO, parsePositiveInt, UsageError } from './io';
+import { CliIO } from './io';
+import { parseCommandArgs, parsePositiveInt, UsageError } from './usage';
 
 export const REPRO_USAGE = `aio-notify repro <scenario> [options]
   Replays one of QEMU's lost wake-ups live, over a real eventfd, ppoll and threads, with the
@@ -61,28 +61,21 @@ function stateLine(state: SharedState, startNs: bigint): string {
 }
 
 export async function reproCommand(args: string[], io: CliIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        fixed: { type: 'boolean' },
-        watch: { type: 'boolean' },
-        duration: { type: 'string' },
-        hold: { type: 'string' },
-        stall: { type: 'string' },
-        json: { type: 'boolean' },
-        list: { type: 'boolean' },
-        'no-color': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      fixed: { type: 'boolean' },
+      watch: { type: 'boolean' },
+      duration: { type: 'string' },
+      hold: { type: 'string' },
+      stall: { type: 'string' },
+      json: { type: 'boolean' },
+      list: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
   if (values.help) {
     io.stdout.write(`${REPRO_USAGE}\n\nScenarios:\n${listing()}\n`);
     return 0;

@@ -36,8 +36,8 @@ export function rateBlock(k: number, n: number): RateBlock {
 }
 
 /** "p50 23.1 µs, p99 410 µs" and friends. */
-export function fmtUs(v: number): string {
-  if (!Number.isFinite(v)) return '-';
+export function fmtUs(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return '-';
   if (v >= 10000) return `${(v / 1000).toFixed(1)} ms`;
   if (v >= 100) return `${v.toFixed(0)} µs`;
   return `${v.toFixed(1)} µs`;

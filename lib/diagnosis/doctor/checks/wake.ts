@@ -73,8 +73,15 @@ function verdictOf(blocks: LatencyBlock[], notes: string[]): CheckResult['verdic
   return late > 0 || blocks.some((b) => b.truncated) ? 'warn' : 'pass';
 }
 
+/** A statistic of no samples is null in the report (docs/doctor-report.schema.json): so is what it makes. */
+const both = (a: number | null, b: number | null, f: (a: number, b: number) => number): number | null => (a === null || b === null ? null : f(a, b));
+
 function jsOverhead(js: LatencyBlock, nat: LatencyBlock) {
-  return { p50Ratio: js.p50 / nat.p50, p99Ratio: js.p99 / nat.p99, p50DeltaUs: Math.round((js.p50 - nat.p50) * 100) / 100 };
+  return {
+    p50Ratio: both(js.p50, nat.p50, (a, b) => a / b),
+    p99Ratio: both(js.p99, nat.p99, (a, b) => a / b),
+    p50DeltaUs: both(js.p50, nat.p50, (a, b) => Math.round((a - b) * 100) / 100),
+  };
 }
 
 function line(b: LatencyBlock): string {
@@ -100,7 +107,7 @@ export async function checkWakeEventfd(c: CheckContext): Promise<CheckResult> {
   details.jsOverhead = overhead;
   const lost = nat.lost + js.lost;
   const summary =
-    `${lost ? `${lost} LOST; ` : ''}${line(nat)} | ${line(js)} (JS/native p50 x${overhead.p50Ratio.toFixed(2)}); ` +
+    `${lost ? `${lost} LOST; ` : ''}${line(nat)} | ${line(js)} (JS/native p50 x${overhead.p50Ratio?.toFixed(2) ?? '-'}); ` +
     `late ${nat.late + js.late}, lost ${lost}`;
   return result(base, started, verdict, summary, notes, details);
 }
@@ -125,7 +132,7 @@ export async function checkWakeSigio(c: CheckContext): Promise<CheckResult> {
   const lost = nat.lost + js.lost + jsHandler.lost;
   const overhead = jsOverhead(js, nat);
   const summary =
-    `${lost ? `${lost} LOST; ` : ''}sigwait road: ${line(nat)} | ${line(js)} (JS/native p50 x${overhead.p50Ratio.toFixed(2)}); ` +
+    `${lost ? `${lost} LOST; ` : ''}sigwait road: ${line(nat)} | ${line(js)} (JS/native p50 x${overhead.p50Ratio?.toFixed(2) ?? '-'}); ` +
     `handler road: ${line(jsHandler)}; late ${nat.late + js.late + jsHandler.late}, lost ${lost}`;
   return result(base, started, verdict, summary, notes, {
     native: nat,
