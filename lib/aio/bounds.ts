@@ -41,12 +41,6 @@ export function withBound<T>(work: Promise<T>, bound: Bound, what: string, giveU
       reject(error);
     };
     const onAbort = (): void => fail(abortError(signal!.reason));
-    if (signal?.aborted) {
-      onAbort();
-      return;
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (timeout !== undefined) timer = setTimeout(() => fail(timeoutError(what, timeout)), timeout);
     work.then(
       (value) => {
         done();
@@ -57,5 +51,11 @@ export function withBound<T>(work: Promise<T>, bound: Bound, what: string, giveU
         reject(err);
       },
     );
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (timeout !== undefined) timer = setTimeout(() => fail(timeoutError(what, timeout)), timeout);
   });
 }

@@ -163,6 +163,9 @@ export class IOThread<M extends object = UntypedModule> extends EventEmitter {
     if (this.#done) return;
     this.worker.unref();
     void this.worker.terminate();
+    // A CREATED still queued names the context to wake: a worker that posted it before
+    // the termination request may already be asleep in its ppoll.
+    this.#client.drainSync();
     try {
       this.#ctx?.notify();
     } catch {
