@@ -16,6 +16,8 @@ export type { IOThreadOptions, IOThreadClientData } from './aio/iothread';
 export type { BoundOptions } from './aio/bounds';
 export type { CallName, CallArgs, CallResult, SetupResult } from './aio/call-protocol';
 export { emitToStarter } from './aio/call-server';
+export { ByteChannel, ByteChannelProducer } from './aio/byte-channel';
+export type { ByteChannelOptions, ByteChannelReader, ByteChannelProducerData } from './aio/byte-channel';
 export { HangWatchdog } from './diagnosis/watchdog';
 export type { HangWatchdogOptions } from './diagnosis/watchdog';
 export * as diagnosis from './diagnosis';

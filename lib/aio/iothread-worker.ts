@@ -4,6 +4,7 @@
 import { workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { invalidArgValue, invalidReturnValue } from '../errors';
+import { closeThreadChannels } from './byte-channel';
 import { A, AnyFunction } from './call-protocol';
 import { CallServer } from './call-server';
 import { AioContext } from './context';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     port.postMessage([ready ? A.CRASHED : A.FAILED, serializeError(err)]);
   } finally {
     server?.finish(what);
+    closeThreadChannels();
     ctx.close();
   }
   // Timers, handles or workers that setup() left behind would keep this thread alive.
