@@ -4,6 +4,8 @@ import { EPOLL_THRESHOLD } from '../aio/fd-handlers';
 import { environmentReport } from '../diagnosis/environment';
 import { measureCoalescing } from './coalesce';
 import { measureFastPath } from './fast-path';
+import { measureIo } from './io';
+import { ioTargets } from './io-report';
 import { measureMemory } from './memory';
 import type { BenchConfig } from './options';
 import { measurePollCost } from './poll-cost';
@@ -42,6 +44,8 @@ export async function runBench(config: BenchConfig, command: string, progress: (
   progress(`memory: ${config.memory.cycles} cycles in a child process`);
   const memoryRows = await measureMemory(config.memory.cycles);
 
+  const io = await measureIo(config.io, progress);
+
   const figures: Omit<BenchReport, 'targets'> = {
     tool: 'aio-notify bench',
     version: 1,
@@ -57,8 +61,9 @@ export async function runBench(config: BenchConfig, command: string, progress: (
     coalesce: { rows: coalesceRows },
     poll: { iterations: config.poll.iterations, epollThreshold: EPOLL_THRESHOLD, rows: pollRows },
     memory: { rows: memoryRows },
+    io,
   };
-  const report: BenchReport = { ...figures, targets: evaluateTargets(figures) };
+  const report: BenchReport = { ...figures, targets: [...evaluateTargets(figures), ...ioTargets(io)] };
   report.elapsedMs = Date.now() - started;
   return report;
 }

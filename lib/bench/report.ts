@@ -1,6 +1,7 @@
 // The shape of one bench run: what --json prints and what the table is made from.
 // Latencies and costs are in ns; every ratio is computed within the run.
 import type { EnvironmentReport } from '../diagnosis/environment';
+import type { IoReport } from './io';
 import type { BenchConfig } from './options';
 
 export interface WakeRow {
@@ -99,5 +100,7 @@ export interface BenchReport {
   coalesce: { rows: CoalesceRow[] };
   poll: { iterations: number; epollThreshold: number; rows: PollRow[] };
   memory: { rows: MemoryRow[] };
+  /** IOThread calls and the byte channel, vs MessagePort (lib/bench/io.ts). */
+  io?: IoReport;
   targets: TargetLine[];
 }
