@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IOThread, sys } from '../lib';
+import { emitToStarter, IOThread, sys } from '../lib';
 import { openFdCount, waitFor } from './aio-helpers';
 
 const LIB = JSON.stringify(require.resolve('../lib'));
@@ -164,4 +164,16 @@ test('start() and stop() reject bad bounds with coded argument errors', async ()
   await assert.rejects(t.stop({ timeout: 1.5 }), { code: 'ERR_OUT_OF_RANGE' });
   await t.stop({ timeout: BOUND });
   assert.equal(t.exited, true);
+});
+
+test('start() rejects a bad name, data clone cannot copy, and events sent before setup() returned', async () => {
+  const m = mod('exports.setup = () => 1;');
+  await assert.rejects(IOThread.start({ module: m, name: 5 as never }), { code: 'ERR_INVALID_ARG_TYPE' });
+  await assert.rejects(IOThread.start({ module: m, data: { f: () => 1 } }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: /options\.data/ });
+  await assert.rejects(IOThread.start({ module: mod("exports.setup = () => lib.emitToStarter('early');"), sigioKick: false }), {
+    code: 'ERR_INVALID_STATE',
+  });
+  assert.throws(() => emitToStarter('x'), { code: 'ERR_INVALID_STATE' });
+  assert.throws(() => emitToStarter(5 as never), { code: 'ERR_INVALID_ARG_TYPE' });
+  await assert.rejects(IOThread.start({ module: join(dir, 'missing.js'), sigioKick: false }), { code: 'MODULE_NOT_FOUND' });
 });

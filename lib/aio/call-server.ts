@@ -34,6 +34,10 @@ export class CallServer {
     this.#ports = [starter];
     this.#functions = functions;
     this.#bh = ctx.bhNew(() => this.#drain());
+  }
+
+  /** setup() has returned and the starter has its IOThread object: events may go to it. */
+  ready(): void {
     current = this;
   }
 
@@ -163,7 +167,8 @@ export class CallServer {
 export function emitToStarter(event: string, ...args: unknown[]): void {
   if (typeof event !== 'string') throw invalidArgType('event', 'of type string', event);
   if (event === 'error') throw invalidArgValue('event', event, "is reserved for the IOThread's own failures");
-  if (!current) throw invalidState('emitToStarter() works only on an IOThread');
+  // Before setup() returns, the starter has no IOThread object to listen on: refuse rather than lose it.
+  if (!current) throw invalidState('emitToStarter() works only on an IOThread, once its setup() has returned');
   try {
     current.emit(event, args);
   } catch (err) {

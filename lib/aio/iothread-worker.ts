@@ -55,6 +55,7 @@ async function main(): Promise<void> {
       throw invalidReturnValue('setup()', `returned a value that cannot be structured-cloned (${(err as Error).message})`);
     }
     ready = true;
+    server.ready();
     // The stop request arrives as a message behind the calls already sent, drained by the
     // call bottom half, never as a bare flag: the BhRef.schedule() that follows it makes
     // the blocking poll return, and `stopping` is then read on this thread.

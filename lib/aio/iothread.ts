@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
-import { closedError, invalidArgType } from '../errors';
+import { closedError, invalidArgType, invalidArgValue } from '../errors';
 import { validateOptions } from '../validate';
 import { BhRef, BhRefData } from './bottom-half';
 import { Bound, BoundOptions, validateBound, withBound } from './bounds';
@@ -66,6 +66,7 @@ export class IOThread<M extends object = UntypedModule> extends EventEmitter {
         this.#client.drainSync();
         this.#done = true;
         this.#client.close(closedError(`IOThread ${name}`));
+        port.close();
         this.#fail(new Error(`IOThread ${name} exited during setup`));
         resolve();
       });
@@ -91,7 +92,8 @@ export class IOThread<M extends object = UntypedModule> extends EventEmitter {
     const o = validateOptions<IOThreadOptions>(options);
     if (typeof o.module !== 'string') throw invalidArgType('options.module', 'of type string', o.module);
     const bound = validateBound(o);
-    const name = o.name === undefined ? `iothread-${++threadCount}` : String(o.name);
+    if (o.name !== undefined && typeof o.name !== 'string') throw invalidArgType('options.name', 'of type string', o.name);
+    const name = o.name ?? `iothread-${++threadCount}`;
     const { port1, port2 } = new MessageChannel();
     const workerData: IOThreadWorkerData = {
       module: resolvePath(o.module),
@@ -100,9 +102,15 @@ export class IOThread<M extends object = UntypedModule> extends EventEmitter {
       sigioKick: resolveSigioKick(o.sigioKick),
       port: port2,
     };
+    let worker: Worker;
+    try {
+      worker = new Worker(resolvePath(__dirname, 'iothread-worker.js'), { workerData, transferList: [port2] });
+    } catch (err) {
+      port1.close();
+      throw invalidArgValue('options.data', o.data, `cannot be structured-cloned (${(err as Error).message})`);
+    }
     let thread!: IOThread<M>;
     const ready = new Promise<{ setupResult: unknown; exports: string[]; calls: BhRef }>((resolve, reject) => {
-      const worker = new Worker(resolvePath(__dirname, 'iothread-worker.js'), { workerData, transferList: [port2] });
       thread = new IOThread<M>(worker, port1, name, { resolve, reject });
     });
     try {
