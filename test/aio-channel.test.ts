@@ -80,8 +80,9 @@ test('four producer threads: every message arrives, in order per producer', { ti
   const reports = await Promise.all(
     Array.from({ length: producers }, async (_, id) => {
       const w = new Worker(fixture('channel-producer'), { workerData: { input: t.setupResult.input, id, count, spread } });
+      const exited = once(w, 'exit');
       const [report] = (await once(w, 'message')) as [{ sent: number; error?: string }];
-      await once(w, 'exit');
+      await exited;
       return report;
     }),
   );

@@ -77,6 +77,9 @@ test('a throw comes back as a rejected Error with its class, code, properties an
   await assert.rejects(t.call('throwString'), { message: 'a non-Error value was thrown: not an Error' });
   await assert.rejects(t.call('rejectLater', 'async failure'), (e: Error) => e instanceof TypeError && /async failure/.test(e.message));
   await assert.rejects(t.call('unclonable'), { name: 'TypeError', code: 'ERR_INVALID_RETURN_VALUE', message: /could not be cloned/ });
+  const returned = await t.call('makeError');
+  assert.ok(returned instanceof TypeError);
+  assert.equal((returned as TypeError & { code: string }).code, 'ERR_RETURNED');
   // The thread survives every one of them.
   assert.equal(await t.call('add', 1, 1), 2);
 });
@@ -161,8 +164,9 @@ test('thousands of calls from 4 threads: none lost, FIFO per sender', { timeout:
     Array.from({ length: senders }, async (_, sender) => {
       const client = t.connect();
       const w = new Worker(fixture('call-sender'), { workerData: { client, sender, calls }, transferList: [client.port] });
+      const exited = once(w, 'exit');
       const [report] = (await once(w, 'message')) as [{ answered: number; inOrder: boolean; sent: number; error?: string }];
-      await once(w, 'exit');
+      await exited;
       return report;
     }),
   );
@@ -192,10 +196,11 @@ test('a client on another thread: its calls reject ERR_AIO_CLOSED once the IOThr
       parentPort.postMessage(await c.call('add', 1, 1).then(() => 'resolved', (e) => e.code));
     });`;
   const w = new Worker(code, { eval: true, workerData: { client }, transferList: [client.port] });
+  const exited = once(w, 'exit'); // listened for at once: it may exit while we await stop()
   const messages: unknown[] = [];
   w.on('message', (m) => messages.push(m));
   await waitFor(() => messages.includes('waiting'), 20_000, 'the client to call');
   await t.stop();
-  await once(w, 'exit');
+  await exited;
   assert.deepEqual(messages, [42, 'waiting', 'ERR_AIO_CLOSED', 'ERR_AIO_CLOSED']);
 });

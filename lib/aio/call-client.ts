@@ -5,8 +5,7 @@ import { MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { closedError, invalidArgType, invalidArgValue } from '../errors';
 import { BhRef } from './bottom-half';
 import { A, Q } from './call-protocol';
-import { reviveRefs } from './refs';
-import { reviveError, SerializedError } from './thread-errors';
+import { decodeValue, reviveError, SerializedError } from './thread-errors';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -169,7 +168,7 @@ export class CallClient {
   #receive(m: unknown[]): void {
     switch (m[0]) {
       case A.OK:
-        this.#settle(m[1] as number)?.resolve(reviveRefs(m[2]));
+        this.#settle(m[1] as number)?.resolve(decodeValue(m[2], this.#what));
         return;
       case A.ERR: {
         const p = this.#settle(m[1] as number);

@@ -5,7 +5,7 @@ import { closedError, invalidArgType, invalidArgValue, invalidReturnValue, inval
 import type { Bh, BhRef } from './bottom-half';
 import { A, AnyFunction, Q } from './call-protocol';
 import type { AioContext } from './context';
-import { serializeError } from './thread-errors';
+import { encodeValue, serializeError } from './thread-errors';
 
 /** Messages taken from one port per round: a flooding sender cannot starve the loop. */
 const BUDGET = 256;
@@ -14,11 +14,6 @@ let current: CallServer | null = null;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
-}
-
-/** Top-level Error arguments of an event would lose their shape in a plain clone. */
-function eventArgs(args: unknown[]): unknown[] {
-  return args.map((a) => (a instanceof Error ? serializeError(a) : a));
 }
 
 export class CallServer {
@@ -126,7 +121,7 @@ export class CallServer {
   #answer(port: MessagePort, id: number, name: string, value: unknown): void {
     if (id === 0) return;
     try {
-      port.postMessage([A.OK, id, value]);
+      port.postMessage([A.OK, id, encodeValue(value)]);
     } catch (err) {
       this.#fail(port, id, name, invalidReturnValue(`The function '${name}'`, `returned a value that cannot be structured-cloned (${(err as Error).message})`));
     }
@@ -138,7 +133,7 @@ export class CallServer {
 
   /** emitToStarter(): an event on the starter's IOThread object, after earlier answers to it. */
   emit(event: string, args: unknown[]): void {
-    this.#starter.postMessage([A.EVENT, event, eventArgs(args)]);
+    this.#starter.postMessage([A.EVENT, event, args.map(encodeValue)]);
   }
 
   /**

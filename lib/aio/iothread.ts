@@ -12,7 +12,7 @@ import { A, CallArgs, CallName, CallResult, SetupResult, UntypedModule } from '.
 import { resolveSigioKick } from './context';
 import { AioContextRef } from './context-ref';
 import { reviveRefs } from './refs';
-import { isSerializedError, reviveError, SerializedError } from './thread-errors';
+import { decodeValue, reviveError, SerializedError } from './thread-errors';
 
 export interface IOThreadOptions extends BoundOptions {
   /** Path of a module that exports setup(ctx, data); what it returns becomes setupResult. */
@@ -143,7 +143,7 @@ export class IOThread<M extends object = UntypedModule> extends EventEmitter {
         this.emit('error', reviveError(m[1] as SerializedError, `IOThread ${this.name}, post '${m[2] as string}'`));
         return;
       case A.EVENT: {
-        const args = (m[2] as unknown[]).map((a) => (isSerializedError(a) ? reviveError(a, `IOThread ${this.name}`) : reviveRefs(a)));
+        const args = (m[2] as unknown[]).map((a) => decodeValue(a, `IOThread ${this.name}`));
         this.emit(m[1] as string, ...args);
         return;
       }

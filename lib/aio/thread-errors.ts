@@ -4,6 +4,7 @@
 // setup, a call that threw, a crash of its loop) goes through serializeError() there and
 // reviveError() on the receiving thread, so it arrives with its name, message, code and the
 // remote stack.
+import { reviveRefs } from './refs';
 
 /** The cloneable form of a thrown value. */
 export interface SerializedError {
@@ -91,6 +92,16 @@ export function reviveError(s: SerializedError, crossing: string): Error {
 }
 
 /** True for a value made by serializeError() (after structured clone). */
-export function isSerializedError(v: unknown): v is SerializedError {
+function isSerializedError(v: unknown): v is SerializedError {
   return typeof v === 'object' && v !== null && (v as SerializedError).kind === 'SerializedError';
+}
+
+/** A value about to cross (a call's result, an event argument): an Error keeps its shape. */
+export function encodeValue(value: unknown): unknown {
+  return value instanceof Error ? serializeError(value) : value;
+}
+
+/** The other side of encodeValue(): Errors revived, refs inside made live again. */
+export function decodeValue(value: unknown, crossing: string): unknown {
+  return isSerializedError(value) ? reviveError(value, crossing) : reviveRefs(value);
 }
