@@ -177,3 +177,15 @@ test('start() rejects a bad name, data clone cannot copy, and events sent before
   assert.throws(() => emitToStarter(5 as never), { code: 'ERR_INVALID_ARG_TYPE' });
   await assert.rejects(IOThread.start({ module: join(dir, 'missing.js'), sigioKick: false }), { code: 'MODULE_NOT_FOUND' });
 });
+
+test('an ES module works as the IOThread module: setup() and calls', async () => {
+  const file = join(dir, 'device.mjs');
+  writeFileSync(file, 'export function setup(ctx, data) { return { n: data.n }; }\nexport const twice = (x) => 2 * x;\n');
+  const t = await IOThread.start({ module: file, data: { n: 7 }, sigioKick: false });
+  try {
+    assert.deepEqual(t.setupResult, { n: 7 });
+    assert.equal(await t.call('twice', 21), 42);
+  } finally {
+    await t.stop();
+  }
+});
