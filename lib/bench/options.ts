@@ -42,7 +42,7 @@ export const QUICK: Omit<BenchConfig, 'quick' | 'json'> = {
   coalesce: { durationMs: 300, rounds: 1, notifiers: [1, 4] },
   poll: { fds: [8, 64, 1024, 4096], iterations: 5_000, repeats: 5 },
   memory: { cycles: 200_000 },
-  io: { callRounds: 2, callSamples: 200, messages: 20_000, channelRounds: 2, capacity: 256 * 1024 },
+  io: { callRounds: 2, callSamples: 100, messages: 10_000, channelRounds: 1, capacity: 256 * 1024 },
 };
 
 export const USAGE = `Usage: aio-notify bench [--quick] [--json] [options]
@@ -62,6 +62,8 @@ prints a table (or, with --json, one JSON document) with each target's ratio.
   --coalesce-ms=N    how long each coalescing run notifies
   --fds=A,B,...      idle pipe counts for poll(false)
   --cycles=N         notify/poll cycles of the memory check
+  --calls=N          call() round trips per path and round
+  --messages=N       64-byte byte-channel messages per round (a quarter of it at 4 KiB)
   --quiet            no progress on stderr
   -h, --help         this text
 
@@ -70,7 +72,7 @@ bench itself fails, 2 for a bad argument.`;
 
 export class UsageError extends Error {}
 
-const VALUE_OPTIONS = ['rounds', 'samples', 'warmup', 'gap-us', 'pin', 'iterations', 'repeats', 'coalesce-ms', 'fds', 'cycles'];
+const VALUE_OPTIONS = ['rounds', 'samples', 'warmup', 'gap-us', 'pin', 'iterations', 'repeats', 'coalesce-ms', 'fds', 'cycles', 'calls', 'messages'];
 
 function positiveInt(name: string, value: string, min = 1): number {
   const n = Number(value);
@@ -146,6 +148,12 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
         break;
       case 'cycles':
         config.memory.cycles = positiveInt(name, value);
+        break;
+      case 'calls':
+        config.io.callSamples = positiveInt(name, value);
+        break;
+      case 'messages':
+        config.io.messages = positiveInt(name, value);
         break;
       default:
         throw new UsageError(`unknown option --${name}`);
