@@ -18,7 +18,8 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 
 export class CallServer {
   readonly #starter: MessagePort;
-  readonly #ports: MessagePort[];
+  #ports: MessagePort[];
+  readonly #detached: MessagePort[] = [];
   readonly #functions: ReadonlyMap<string, AnyFunction>;
   readonly #bh: Bh;
   #stopping = false;
@@ -63,6 +64,11 @@ export class CallServer {
       }
       if (n === BUDGET) more = true;
     }
+    // Removed only now: a splice inside the loop would skip the next port's messages.
+    if (this.#detached.length > 0) {
+      this.#ports = this.#ports.filter((p) => !this.#detached.includes(p));
+      this.#detached.length = 0;
+    }
     // A port we left messages in: run again next round (its schedule may have been consumed).
     if (more && !this.#stopping) this.#bh.schedule();
   }
@@ -81,12 +87,10 @@ export class CallServer {
       case Q.ATTACH:
         this.#ports.push(m[1] as MessagePort);
         return;
-      case Q.DETACH: {
-        const i = this.#ports.indexOf(port);
-        if (i > 0) this.#ports.splice(i, 1);
+      case Q.DETACH:
+        if (port !== this.#starter) this.#detached.push(port);
         port.close();
         return;
-      }
     }
   }
 
