@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { AioContextRef, IOThread, sys } from '../lib';
-import { fixture, openFdCount, SLOW, startThread, waitFor } from './aio-helpers';
+import { AioContextRef, IOThread, IOThreadClient, sys } from '../lib';
+import { fixture, openFdCount, SLOW, startThread, waitFor, within } from './aio-helpers';
 import type * as Device from './fixtures/calls-iothread';
 
 const start = (tc: Parameters<typeof startThread>[0]) =>
@@ -204,3 +204,25 @@ test('a client on another thread: its calls reject ERR_AIO_CLOSED once the IOThr
   await exited;
   assert.deepEqual(messages, [42, 'waiting', 'ERR_AIO_CLOSED', 'ERR_AIO_CLOSED']);
 });
+
+test("one sender's close() in the same round does not strand another sender's calls", async (tc) => {
+  const gate = new Int32Array(new SharedArrayBuffer(8));
+  const t = (await startThread(tc, {
+    module: fixture('calls-iothread'),
+    data: { greeting: 'x', gate: gate.buffer },
+    sigioKick: false,
+  })) as IOThread<typeof Device>;
+  const a = IOThreadClient.from<typeof Device>(t.connect());
+  const b = IOThreadClient.from<typeof Device>(t.connect());
+  assert.equal(await b.call('add', 1, 1), 2); // both ports are attached
+  // Hold the loop in a bottom half, so that the close and the call below reach it in one drain.
+  t.setupResult.hold.schedule();
+  await waitFor(() => Atomics.load(gate, 1) === 1, 20_000, 'the IOThread to be held');
+  a.close();
+  const answer = b.call('add', 2, 3);
+  Atomics.store(gate, 0, 1);
+  Atomics.notify(gate, 0);
+  assert.equal(await within(answer, 20_000, "b's call"), 5);
+  b.close();
+});
+

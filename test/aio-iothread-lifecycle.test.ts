@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { emitToStarter, IOThread, sys } from '../lib';
-import { openFdCount, waitFor } from './aio-helpers';
+import { openFdCount, waitFor, within } from './aio-helpers';
 
 const LIB = JSON.stringify(require.resolve('../lib'));
 const dir = mkdtempSync(join(tmpdir(), 'aio-life-'));
@@ -23,18 +23,6 @@ function mod(source: string): string {
   return file;
 }
 
-/** `p`, or a failure after `ms`: turns a hang into a failing test. */
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, hang]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const BOUND = 30_000;
 
