@@ -128,7 +128,7 @@ export class ByteChannel {
           if (this.#closed) return n;
           this.#read(bytes, at + 4, length);
           n++;
-          // The header last: until it is 0 again no producer can have this room (HEAD).
+          // Zeroed before HEAD moves past it: only then may a producer reserve this room.
           bytes.fill(0, at + 4, at + size);
           Atomics.store(w, at >> 2, 0);
         }
