@@ -52,15 +52,6 @@ function withSeparators(digits: string): string {
   return `${digits.slice(0, i)}${out}`;
 }
 
-/** A value of the right type that cannot be used (Node's ERR_INVALID_ARG_VALUE). */
-export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): TypeError {
-  const kind = name.includes('.') ? 'property' : 'argument';
-  return withCode(
-    new TypeError(`The ${kind} '${name}' ${reason}. Received ${inspect(value)}`),
-    'ERR_INVALID_ARG_VALUE',
-  );
-}
-
 /** `range` completes "It must be ...", e.g. '>= 0 && <= 2147483647', 'an integer'. */
 export function outOfRange(name: string, range: string, received: unknown): RangeError {
   let shown: string;
@@ -96,4 +87,35 @@ export function errnoException(errno: number, syscall: string): NodeJS.ErrnoExce
   error.errno = uv;
   error.syscall = syscall;
   return error;
+}
+
+/** An argument of the right type with a wrong value (Node's ERR_INVALID_ARG_VALUE). */
+export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): TypeError {
+  const kind = name.includes('.') ? 'property' : 'argument';
+  return withCode(
+    new TypeError(`The ${kind} '${name}' ${reason}. Received ${inspect(value, { depth: 0 })}`),
+    'ERR_INVALID_ARG_VALUE',
+  );
+}
+
+/** A user function returned what cannot be used (Node's ERR_INVALID_RETURN_VALUE). */
+export function invalidReturnValue(what: string, reason: string): TypeError {
+  return withCode(new TypeError(`${what} ${reason}`), 'ERR_INVALID_RETURN_VALUE');
+}
+
+/** Node's own AbortError shape: name 'AbortError', code 'ABORT_ERR', the signal's reason as cause. */
+class AbortError extends Error {
+  override get name(): string {
+    return 'AbortError';
+  }
+}
+
+/** An operation given up because its AbortSignal fired. */
+export function abortError(reason?: unknown): Error {
+  return withCode(new AbortError('The operation was aborted', reason === undefined ? undefined : { cause: reason }), 'ABORT_ERR');
+}
+
+/** An operation that did not finish within its `timeout` option. */
+export function timeoutError(what: string, ms: number): Error {
+  return withCode(new Error(`${what} timed out after ${ms} ms`), 'ERR_AIO_TIMEOUT');
 }

@@ -70,3 +70,16 @@ export async function startThread(t: TestContext, options: IOThreadOptions): Pro
   t.after(() => stopThread(thread));
   return thread;
 }
+
+/** `p`, or a failure after `ms`: turns a hang into a failing test. */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

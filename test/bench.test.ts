@@ -16,7 +16,7 @@ import { renderReport } from '../lib/bench/table';
 const RUN = join(__dirname, '..', 'lib', 'bench', 'run.js');
 const run = promisify(execFile);
 
-const TINY = ['--quick', '--json', '--quiet', '--rounds=1', '--samples=5', '--warmup=5', '--iterations=500', '--repeats=1', '--coalesce-ms=30', '--fds=8,64', '--cycles=2000'];
+const TINY = ['--quick', '--json', '--quiet', '--rounds=1', '--samples=5', '--warmup=5', '--iterations=500', '--repeats=1', '--coalesce-ms=30', '--fds=8,64', '--cycles=2000', '--calls=5', '--messages=400'];
 
 function isNumber(v: unknown): v is number {
   return typeof v === 'number' && !Number.isNaN(v);
@@ -81,6 +81,12 @@ test('bench --quick --json: one report with every section, and its table', { tim
       assert.ok(isNumber(m[k]), k);
     }
   }
+
+  // IOThread calls and the byte channel (lib/bench/io.ts): rows of the asked size.
+  const n = (r.io?.callRounds ?? 0) * 5;
+  assert.deepEqual(r.io?.calls.map((c) => [c.id, c.n]), [['call-empty', n], ['mp-empty', n], ['call-1k', n], ['mp-1k', n]]);
+  assert.deepEqual(r.io?.channel.map((c) => [c.id, c.messages]), [['channel-64', 400], ['port-64', 400], ['channel-4096', 100], ['port-4096', 100]]);
+  assert.ok(r.io && isNumber(r.io.allocBytesPerMessage.bytes64) && isNumber(r.io.allocBytesPerMessage.bytes4k));
 
   const targets = new Map(r.targets.map((t) => [t.id, t]));
   for (const id of ['wake-aio-main-vs-native', 'wake-aio-main-vs-atomics', 'wake-aio-iothread-vs-native', 'wake-aio-iothread-vs-atomics',

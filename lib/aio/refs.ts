@@ -1,6 +1,8 @@
 // Refs inside structured-cloned values: IOThread revives them on arrival, so that
-// `thread.setupResult.bh.schedule()` works without an explicit BhRef.from().
+// `thread.setupResult.bh.schedule()` works without an explicit BhRef.from() (likewise
+// AioContextRef and ByteChannelProducer).
 import { BhRef } from './bottom-half';
+import { ByteChannelProducer } from './byte-channel';
 import { AioContextRef } from './context-ref';
 
 const MAX_DEPTH = 32;
@@ -12,6 +14,7 @@ export function reviveRefs(value: unknown, depth = 0, seen = new Map<object, unk
   const kind = (value as { kind?: unknown }).kind;
   if (kind === 'AioContextRef') return AioContextRef.from(value);
   if (kind === 'BhRef') return BhRef.from(value);
+  if (kind === 'ByteChannelProducer') return ByteChannelProducer.from(value);
   if (Array.isArray(value)) {
     seen.set(value, value);
     for (let i = 0; i < value.length; i++) value[i] = reviveRefs(value[i], depth + 1, seen);

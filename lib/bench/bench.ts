@@ -5,6 +5,8 @@ import { environmentReport } from '../diagnosis/environment';
 import { measureBhRoundCost } from './bh-cost';
 import { measureCoalescing } from './coalesce';
 import { measureFastPath } from './fast-path';
+import { measureIo } from './io';
+import { ioTargets } from './io-report';
 import { measureMemory } from './memory';
 import type { BenchConfig } from './options';
 import { measurePollCost } from './poll-cost';
@@ -46,6 +48,8 @@ export async function runBench(config: BenchConfig, command: string, progress: (
   progress(`memory: ${config.memory.cycles} cycles in a child process`);
   const memoryRows = await measureMemory(config.memory.cycles);
 
+  const io = await measureIo(config.io, progress);
+
   const figures: Omit<BenchReport, 'targets'> = {
     tool: 'aio-notify bench',
     version: 1,
@@ -62,8 +66,9 @@ export async function runBench(config: BenchConfig, command: string, progress: (
     poll: { iterations: config.poll.iterations, epollThreshold: EPOLL_THRESHOLD, rows: pollRows },
     bottomHalves: { iterations: config.poll.iterations, rows: bhRows },
     memory: { rows: memoryRows },
+    io,
   };
-  const report: BenchReport = { ...figures, targets: evaluateTargets(figures) };
+  const report: BenchReport = { ...figures, targets: [...evaluateTargets(figures), ...ioTargets(io)] };
   report.elapsedMs = Date.now() - started;
   return report;
 }

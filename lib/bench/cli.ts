@@ -21,6 +21,8 @@ prints a table (or, with --json, one JSON document) with each target's ratio.
   --coalesce-ms=N    how long each coalescing run notifies
   --fds=A,B,...      idle pipe counts for poll(false)
   --cycles=N         notify/poll cycles of the memory check
+  --calls=N          call() round trips per path and round
+  --messages=N       64-byte byte-channel messages per round (a quarter of it at 4 KiB)
   --quiet            no progress on stderr
   -h, --help         this text
 
@@ -60,12 +62,14 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
       'coalesce-ms': int,
       fds: { type: 'string' },
       cycles: int,
+      calls: int,
+      messages: int,
     },
     false,
   );
   const quick = v.quick === true;
   const config: BenchConfig = { quick, json: v.json === true, ...structuredClone(quick ? QUICK : FULL) };
-  const { wake, fastPath, poll, coalesce, memory } = config;
+  const { wake, fastPath, poll, coalesce, memory, io } = config;
   wake.rounds = parsePositiveInt(v.rounds, '--rounds') ?? wake.rounds;
   wake.samples = parsePositiveInt(v.samples, '--samples') ?? wake.samples;
   wake.warmup = parsePositiveInt(v.warmup, '--warmup', 0) ?? wake.warmup;
@@ -82,6 +86,8 @@ export function parseBenchArgs(argv: string[]): ParsedArgs {
   coalesce.durationMs = parsePositiveInt(v['coalesce-ms'], '--coalesce-ms') ?? coalesce.durationMs;
   if (v.fds !== undefined) poll.fds = v.fds.split(',').map((n) => parsePositiveInt(n, '--fds')!);
   memory.cycles = parsePositiveInt(v.cycles, '--cycles') ?? memory.cycles;
+  io.callSamples = parsePositiveInt(v.calls, '--calls') ?? io.callSamples;
+  io.messages = parsePositiveInt(v.messages, '--messages') ?? io.messages;
   return { config, help: v.help === true, quiet: v.quiet === true };
 }
 

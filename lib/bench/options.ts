@@ -1,5 +1,6 @@
 // What a bench run measures: the sizes of a full and a --quick run (the CLI's options override them).
 import type { PinMode } from '../diagnosis/harnesses';
+import type { IoConfig } from './io';
 
 export interface BenchConfig {
   quick: boolean;
@@ -23,6 +24,7 @@ export interface BenchConfig {
   coalesce: { durationMs: number; rounds: number; notifiers: number[] };
   poll: { fds: number[]; iterations: number; repeats: number };
   memory: { cycles: number };
+  io: IoConfig;
 }
 
 export const FULL: Omit<BenchConfig, 'quick' | 'json'> = {
@@ -31,6 +33,7 @@ export const FULL: Omit<BenchConfig, 'quick' | 'json'> = {
   coalesce: { durationMs: 1000, rounds: 3, notifiers: [1, 4] },
   poll: { fds: [8, 64, 1024, 4096], iterations: 20_000, repeats: 11 },
   memory: { cycles: 1_000_000 },
+  io: { callRounds: 10, callSamples: 1000, messages: 200_000, channelRounds: 5, capacity: 256 * 1024 },
 };
 
 export const QUICK: Omit<BenchConfig, 'quick' | 'json'> = {
@@ -39,4 +42,5 @@ export const QUICK: Omit<BenchConfig, 'quick' | 'json'> = {
   coalesce: { durationMs: 300, rounds: 1, notifiers: [1, 4] },
   poll: { fds: [8, 64, 1024, 4096], iterations: 5_000, repeats: 5 },
   memory: { cycles: 200_000 },
+  io: { callRounds: 2, callSamples: 100, messages: 10_000, channelRounds: 1, capacity: 256 * 1024 },
 };

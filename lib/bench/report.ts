@@ -1,6 +1,7 @@
 // The shape of one bench run: what --json prints and what the table is made from.
 // Latencies and costs are in ns; every ratio is computed within the run.
 import type { EnvironmentReport } from '../diagnosis/environment';
+import type { IoReport } from './io';
 import type { BenchConfig } from './options';
 
 export interface WakeRow {
@@ -107,5 +108,7 @@ export interface BenchReport {
   poll: { iterations: number; epollThreshold: number; rows: PollRow[] };
   bottomHalves: { iterations: number; rows: BhRow[] };
   memory: { rows: MemoryRow[] };
+  /** IOThread calls and the byte channel, vs MessagePort (lib/bench/io.ts). */
+  io?: IoReport;
   targets: TargetLine[];
 }

@@ -1,6 +1,7 @@
 // The human-readable report: one table per measurement, then the targets.
 import type { BenchReport } from './report';
 import { fixed, formatBytes, formatNs, formatRate, table } from './format';
+import { renderIo } from './io-report';
 
 export function renderReport(r: BenchReport): string {
   const e = r.environment;
@@ -103,6 +104,8 @@ export function renderReport(r: BenchReport): string {
     ),
   );
   out.push('');
+
+  if (r.io) out.push(...renderIo(r.io), '');
 
   out.push('Targets (ratios within this run; timing never sets the exit status)');
   out.push(

@@ -5,7 +5,7 @@ import { fixed, formatBytes, formatNs } from './format';
 
 type Figures = Omit<BenchReport, 'targets'>;
 
-function line(id: string, label: string, measured: number, limit: number, unit: string, detail: string): TargetLine {
+export function line(id: string, label: string, measured: number, limit: number, unit: string, detail: string): TargetLine {
   return { id, label, measured, limit, unit, pass: Number.isFinite(measured) && measured <= limit, detail };
 }
 
