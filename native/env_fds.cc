@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -110,6 +112,34 @@ Napi::Value KeepOnThreadExit(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Creating a descriptor and making the thread own it, or giving it up and closing it, are one
+// native call each: a JavaScript thread can be terminated between any two calls, and a
+// descriptor created but not yet owned (or no longer owned but not yet closed) would leak.
+
+// ownedEventfd(initval, flags) -> fd, owned by the calling thread.
+Napi::Value OwnedEventfd(const Napi::CallbackInfo& info) {
+  int fd = eventfd(static_cast<unsigned>(NumberArg(info, 0, "initval")), Int32Arg(info, 1, "flags"));
+  if (fd < 0) ThrowErrno(info.Env(), errno, "eventfd");
+  static_cast<EnvFds*>(info.Data())->fds[fd] = nullptr;
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// ownedEpoll() -> an epoll fd (EPOLL_CLOEXEC), owned by the calling thread.
+Napi::Value OwnedEpoll(const Napi::CallbackInfo& info) {
+  int fd = epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) ThrowErrno(info.Env(), errno, "epoll_create1");
+  static_cast<EnvFds*>(info.Data())->fds[fd] = nullptr;
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// closeOwned(fd): the thread gives `fd` up and closes it.
+Napi::Value CloseOwned(const Napi::CallbackInfo& info) {
+  int fd = Int32Arg(info, 0, "fd");
+  static_cast<EnvFds*>(info.Data())->fds.erase(fd);
+  if (close(fd) != 0 && errno != EINTR) ThrowErrno(info.Env(), errno, "close");
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void InitEnvFds(Napi::Env env, Napi::Object exports) {
@@ -134,6 +164,9 @@ void InitEnvFds(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, CloseOnThreadExit, "closeOnThreadExit", state));
   exports.Set("keepOnThreadExit",
               Napi::Function::New(env, KeepOnThreadExit, "keepOnThreadExit", state));
+  exports.Set("ownedEventfd", Napi::Function::New(env, OwnedEventfd, "ownedEventfd", state));
+  exports.Set("ownedEpoll", Napi::Function::New(env, OwnedEpoll, "ownedEpoll", state));
+  exports.Set("closeOwned", Napi::Function::New(env, CloseOwned, "closeOwned", state));
   exports.Set("fencedKick", Napi::Function::New(env, FencedKick, "fencedKick"));
 }
 

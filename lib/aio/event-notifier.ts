@@ -1,5 +1,5 @@
 // EventNotifier over eventfd (QEMU's util/event_notifier-posix.c).
-import { close, closeOnThreadExit, eventfd, eventfdRead, eventfdWrite, keepOnThreadExit } from '../sys';
+import { closeOwned, eventfdRead, eventfdWrite, ownedEventfd } from '../sys';
 import { closedError } from '../errors';
 import { validateBoolean } from '../validate';
 
@@ -9,8 +9,8 @@ export class EventNotifier {
   /** A new notifier; `active` starts it set. */
   constructor(active: boolean = false) {
     validateBoolean(active, 'active');
-    this.#fd = eventfd(0, { nonblock: true, cloexec: true });
-    closeOnThreadExit(this.#fd); // a terminated worker runs no close()
+    // Owned by this thread from the start: a terminated worker runs no close().
+    this.#fd = ownedEventfd(0, { nonblock: true, cloexec: true });
     if (active) this.set();
   }
 
@@ -39,7 +39,6 @@ export class EventNotifier {
     if (this.#fd < 0) return;
     const fd = this.#fd;
     this.#fd = -1;
-    keepOnThreadExit(fd);
-    close(fd);
+    closeOwned(fd);
   }
 }

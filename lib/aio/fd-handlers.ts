@@ -1,14 +1,12 @@
 // fd handlers of one context (QEMU's AioHandler list) and the poll set built from them.
 import {
-  close,
-  closeOnThreadExit,
-  epollCreate,
+  closeOwned,
+  ownedEpollCreate,
   epollCtl,
   epollWait,
   EPOLL_CTL_ADD,
   EPOLL_CTL_DEL,
   EPOLL_CTL_MOD,
-  keepOnThreadExit,
   PollFdArray,
   ppoll,
   POLLERR,
@@ -169,8 +167,7 @@ export class HandlerSet {
    */
   #upgrade(): void {
     try {
-      this.#epfd = epollCreate();
-      closeOnThreadExit(this.#epfd);
+      this.#epfd = ownedEpollCreate();
       for (const fd of this.#own) epollCtl(this.#epfd, EPOLL_CTL_ADD, fd, POLLIN);
       for (const node of this.#nodes.values()) this.#epollUpdate(node.fd, node.events);
     } catch (err) {
@@ -194,8 +191,7 @@ export class HandlerSet {
 
   #closeEpoll(): void {
     if (this.#epfd < 0) return;
-    keepOnThreadExit(this.#epfd);
-    close(this.#epfd);
+    closeOwned(this.#epfd);
     this.#epfd = -1;
   }
 

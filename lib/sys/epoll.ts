@@ -11,6 +11,11 @@ export function epollCreate(): number {
   return native.epollCreate();
 }
 
+/** epollCreate() owned by the calling thread, in one call (see ownedEventfd()); closeOwned() releases it. */
+export function ownedEpollCreate(): number {
+  return native.ownedEpoll();
+}
+
 /** epoll_ctl(2); the event's data is `fd` itself. */
 export function epollCtl(epfd: number, op: number, fd: number, events: number): void {
   validateFd(epfd, 'epfd');

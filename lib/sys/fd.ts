@@ -25,17 +25,35 @@ function flag(value: unknown, name: string, fallback: boolean): boolean {
 /** eventfd(2): a new event counter, `initval` in 0..2^32-1. Returns its descriptor. */
 export function eventfd(initval: number = 0, options?: EventfdOptions): number {
   validateInteger(initval, 'initval', 0, 2 ** 32 - 1);
+  return native.eventfd(initval, eventfdFlags(options));
+}
+
+function eventfdFlags(options: EventfdOptions | undefined): number {
   const o = validateOptions<EventfdOptions>(options);
-  const flags =
+  return (
     (flag(o.nonblock, 'options.nonblock', true) ? EFD_NONBLOCK : 0) |
     (flag(o.cloexec, 'options.cloexec', true) ? EFD_CLOEXEC : 0) |
-    (flag(o.semaphore, 'options.semaphore', false) ? EFD_SEMAPHORE : 0);
-  return native.eventfd(initval, flags);
+    (flag(o.semaphore, 'options.semaphore', false) ? EFD_SEMAPHORE : 0)
+  );
 }
 
 /** Reads and resets the counter (or takes 1 in semaphore mode); null if it is zero. */
 export function eventfdRead(fd: number): bigint | null {
   return native.eventfdRead(validateFd(fd));
+}
+
+/**
+ * eventfd() owned by the calling thread (as closeOnThreadExit() would make it) in one
+ * call: a thread terminated right after it cannot leak it. Release it with closeOwned().
+ */
+export function ownedEventfd(initval: number = 0, options?: EventfdOptions): number {
+  validateInteger(initval, 'initval', 0, 2 ** 32 - 1);
+  return native.ownedEventfd(initval, eventfdFlags(options));
+}
+
+/** keepOnThreadExit(fd) and close(fd) in one call (see ownedEventfd()). */
+export function closeOwned(fd: number): void {
+  native.closeOwned(validateFd(fd));
 }
 
 /** Adds `value` to the counter; false if that would overflow a non-blocking counter. */

@@ -12,6 +12,8 @@ export {
   closeOnThreadExit,
   keepOnThreadExit,
   fencedKick,
+  ownedEventfd,
+  closeOwned,
 } from './fd';
 export type { CloseFence, EventfdOptions } from './fd';
 export {
@@ -44,6 +46,7 @@ export {
 export type { SigmaskHow } from './signals';
 export {
   epollCreate,
+  ownedEpollCreate,
   epollCtl,
   epollWait,
   EPOLL_CTL_ADD,

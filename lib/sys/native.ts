@@ -21,6 +21,9 @@ export interface NativeBinding {
   sigpending(): number[];
   closeOnThreadExit(fd: number, words?: Int32Array, closed?: number, users?: number): void;
   keepOnThreadExit(fd: number): void;
+  ownedEventfd(initval: number, flags: number): number;
+  ownedEpoll(): number;
+  closeOwned(fd: number): void;
   fencedKick(words: Int32Array, closed: number, users: number, fd: number, signo: number, pid: number, value: bigint): 0 | 1 | 2;
   epollCreate(): number;
   epollCtl(epfd: number, op: number, fd: number, events: number): void;

@@ -71,7 +71,7 @@ export class PollFdArray {
   /** An entry's index, checked: any other value would read another entry or nothing. */
   #index(i: number): number {
     // The common case costs two comparisons; validateInteger words the error.
-    if (i >= 0 && i < this.capacity && (i | 0) === i) return i;
+    if (typeof i === 'number' && i >= 0 && i < this.capacity && (i | 0) === i) return i;
     return validateInteger(i, 'index', 0, this.capacity - 1);
   }
 }
