@@ -8,11 +8,11 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { runBenchCli } from '../lib/bench/cli';
-import type { BenchReport } from '../lib/bench/report';
-import { renderReport } from '../lib/bench/table';
+import { runBenchCli } from '../lib/cli/bench';
+import type { BenchReport } from '../lib/tools/bench/report';
+import { renderReport } from '../lib/tools/bench/table';
 
-const RUN = join(__dirname, '..', 'lib', 'bench', 'run.js');
+const RUN = join(__dirname, '..', 'lib', 'cli', 'run-bench.js');
 const run = promisify(execFile);
 
 const TINY = ['--quick', '--json', '--quiet', '--rounds=1', '--samples=5', '--warmup=5', '--iterations=500', '--repeats=1', '--coalesce-ms=30', '--fds=8,64', '--cycles=2000'];

@@ -39,6 +39,9 @@ export interface NativeBinding {
   attachSetFds(id: number, fds: number[], events: number[]): void;
   attachRef(id: number, ref: boolean): void;
   attachClose(id: number): void;
+  /** State beacons (beacon.cc). */
+  addressOf(view: ArrayBufferView): bigint;
+  memfdCreate(name: string): number;
   readonly fdConstants: Readonly<Record<'EFD_NONBLOCK' | 'EFD_CLOEXEC' | 'EFD_SEMAPHORE' | 'O_NONBLOCK' | 'O_CLOEXEC', number>>;
   readonly pollConstants: Readonly<
     Record<'POLLIN' | 'POLLPRI' | 'POLLOUT' | 'POLLERR' | 'POLLHUP' | 'POLLNVAL' | 'POLLRDHUP', number>

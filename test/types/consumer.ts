@@ -10,9 +10,9 @@ import {
   HangWatchdog,
   IOThread,
   Timer,
-  diagnosis,
   sys,
 } from 'aio-notify';
+import * as diagnosis from 'aio-notify/tools';
 import type {
   AioContextOptions,
   AioStats,
