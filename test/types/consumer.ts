@@ -49,6 +49,8 @@ ctx.setEventNotifier(notifier, () => notifier.testAndClear());
 ctx.setFdHandler(notifier.fd, handler);
 ctx.setFdHandler(notifier.fd, null);
 const attachment: Attachment = ctx.attach();
+// @ts-expect-error the loop source's hooks are private to AioContext
+ctx.attachPrepare();
 attachment.detach();
 const ctxRef: AioContextRef = ctx.ref();
 ctxRef.notify();
