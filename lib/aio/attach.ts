@@ -5,7 +5,6 @@
 //   uv_check   -> check():   aio_ctx_check (bit 0 cleared after the wait), then poll(false)
 // The ordering argument is at the top of loop_attach.cc.
 import { attachClose, attachOpen, attachRef, attachSetFds } from '../sys/loop-attach';
-import type { AioContext } from './context';
 
 /** The context's side of the loop source (QEMU's aio_ctx_prepare/aio_ctx_check), given by ctx.attach(). */
 export interface LoopSource {
@@ -13,12 +12,13 @@ export interface LoopSource {
   prepare(): number;
   /** aio_ctx_check(): clear bit 0 after the wait. */
   check(): void;
+  /** aio_ctx_dispatch(): ctx.poll(false). */
+  dispatch(): void;
   /** The poll set now, and a version that changes with it. */
   fds(): { version: number; fds: number[]; events: number[] };
 }
 
 export class Attachment {
-  readonly #ctx: AioContext;
   readonly #source: LoopSource;
   /** The native attachment; 0 once detached. */
   #id: number;
@@ -26,8 +26,7 @@ export class Attachment {
   #version = -1;
 
   /** @internal use ctx.attach() */
-  constructor(ctx: AioContext, source: LoopSource) {
-    this.#ctx = ctx;
+  constructor(source: LoopSource) {
     this.#source = source;
     this.#id = attachOpen(
       this,
@@ -47,7 +46,7 @@ export class Attachment {
 
   #check(): void {
     this.#source.check();
-    this.#ctx.poll(false);
+    this.#source.dispatch();
     // A callback may have detached us (or closed the context).
     if (this.#id !== 0) this.#sync();
   }

@@ -316,9 +316,10 @@ export class AioContext {
     if (this.#attachment?.attached) throw invalidState('the AioContext is already attached; detach() it first');
     // The loop source's hooks are closures over private methods: an Attachment is the only
     // caller, and they stay out of the public class (and its .d.ts).
-    this.#attachment = new Attachment(this, {
+    this.#attachment = new Attachment({
       prepare: () => this.#attachPrepare(),
       check: () => this.#attachCheck(),
+      dispatch: () => this.poll(false),
       fds: () => this.#attachFds(),
     });
     return this.#attachment;
