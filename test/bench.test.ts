@@ -33,7 +33,7 @@ test('bench --quick --json: one report with every section, and its table', { tim
   const r = JSON.parse(stdout) as BenchReport;
   // The table (what the CLI prints without --json) is rendered from the same report.
   const table = renderReport(r);
-  for (const heading of ['Sleeping one-way wake-up', 'notify() fast path', 'Coalescing', 'poll(false) cost', 'Memory', 'Targets']) {
+  for (const heading of ['Sleeping one-way wake-up', 'notify() fast path', 'Coalescing', 'poll(false) cost', 'Memory', 'Import cost', 'Targets']) {
     assert.ok(table.includes(heading), heading);
   }
   assert.match(table, /\b(PASS|MISS)\b/);
@@ -81,9 +81,17 @@ test('bench --quick --json: one report with every section, and its table', { tim
     }
   }
 
+  assert.equal(r.importCost.runs, 7);
+  assert.deepEqual(r.importCost.rows.map((row) => row.id), ['node', 'library', 'tools']);
+  for (const row of r.importCost.rows) {
+    assert.ok(row.runsMs.length === 7 && row.runsMs.every((ms) => isNumber(ms) && ms > 0), row.id);
+    assert.ok(isNumber(row.medianMs) && isNumber(row.overNodeMs), row.id);
+  }
+  assert.equal(r.importCost.rows[0].overNodeMs, 0);
+
   const targets = new Map(r.targets.map((t) => [t.id, t]));
   for (const id of ['wake-aio-main-vs-native', 'wake-aio-main-vs-atomics', 'wake-aio-iothread-vs-native', 'wake-aio-iothread-vs-atomics',
-    'fast-path-notify-ctx', 'coalesce-1', 'coalesce-4', 'rss-notify-poll', 'alloc-notify-poll']) {
+    'fast-path-notify-ctx', 'coalesce-1', 'coalesce-4', 'rss-notify-poll', 'alloc-notify-poll', 'import-library']) {
     const t = targets.get(id);
     assert.ok(t, id);
     assert.ok(isFigure(t.measured) && isNumber(t.limit) && typeof t.pass === 'boolean' && typeof t.detail === 'string', id);

@@ -4,6 +4,7 @@ import { EPOLL_THRESHOLD } from '../../aio/fd-handlers';
 import { environmentReport } from '../environment';
 import { measureCoalescing } from './coalesce';
 import { measureFastPath } from './fast-path';
+import { IMPORT_RUNS, measureImportCost } from './import-cost';
 import { measureMemory } from './memory';
 import type { BenchConfig } from './options';
 import { measurePollCost } from './poll-cost';
@@ -42,6 +43,9 @@ export async function runBench(config: BenchConfig, command: string, progress: (
   progress(`memory: ${config.memory.cycles} cycles in a child process`);
   const memoryRows = await measureMemory(config.memory.cycles);
 
+  progress(`import cost: ${IMPORT_RUNS} rounds of node -e`);
+  const importRows = measureImportCost();
+
   const figures: Omit<BenchReport, 'targets'> = {
     tool: 'aio-notify bench',
     version: 1,
@@ -57,6 +61,7 @@ export async function runBench(config: BenchConfig, command: string, progress: (
     coalesce: { rows: coalesceRows },
     poll: { iterations: config.poll.iterations, epollThreshold: EPOLL_THRESHOLD, rows: pollRows },
     memory: { rows: memoryRows },
+    importCost: { runs: IMPORT_RUNS, rows: importRows },
   };
   const report: BenchReport = { ...figures, targets: evaluateTargets(figures) };
   report.elapsedMs = Date.now() - started;

@@ -70,6 +70,17 @@ export interface MemoryRow {
   allocBytesPerCycle: number;
 }
 
+export interface ImportRow {
+  id: 'node' | 'library' | 'tools';
+  /** The command, as a shell would run it. */
+  label: string;
+  /** Wall ms of the whole process, median of the runs. */
+  medianMs: number;
+  /** Median over the rounds of this run minus bare Node's in the same round (0 for bare Node). */
+  overNodeMs: number;
+  runsMs: number[];
+}
+
 export interface TargetLine {
   id: string;
   label: string;
@@ -99,5 +110,6 @@ export interface BenchReport {
   coalesce: { rows: CoalesceRow[] };
   poll: { iterations: number; epollThreshold: number; rows: PollRow[] };
   memory: { rows: MemoryRow[] };
+  importCost: { runs: number; rows: ImportRow[] };
   targets: TargetLine[];
 }

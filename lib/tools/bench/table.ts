@@ -94,6 +94,15 @@ export function renderReport(r: BenchReport): string {
   );
   out.push('');
 
+  out.push(`Import cost (whole node -e processes, interleaved, median of ${r.importCost.runs})`);
+  out.push(
+    table(
+      ['command', 'median', 'over bare Node'],
+      r.importCost.rows.map((row) => [row.label, `${fixed(row.medianMs, 1)} ms`, row.id === 'node' ? '-' : `${fixed(row.overNodeMs, 1)} ms`]),
+    ),
+  );
+  out.push('');
+
   out.push('Targets (ratios within this run; timing never sets the exit status)');
   out.push(
     table(

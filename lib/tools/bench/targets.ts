@@ -10,6 +10,7 @@ function line(id: string, label: string, measured: number, limit: number, unit: 
 }
 
 export const RSS_LIMIT_BYTES = 5 * 1024 * 1024;
+export const IMPORT_LIMIT_MS = 20;
 
 export function evaluateTargets(r: Figures): TargetLine[] {
   const out: TargetLine[] = [];
@@ -66,6 +67,14 @@ export function evaluateTargets(r: Figures): TargetLine[] {
     out.push(
       line(`alloc-${m.id}`, `no allocation per ${m.id === 'bh-poll' ? 'bh.schedule/poll' : 'notify/poll'} cycle (< 1 byte/cycle)`, m.allocBytesPerCycle, 1, 'bytes/cycle',
         `${fixed(m.allocBytesPerCycle, 1)} bytes/cycle`),
+    );
+  }
+  const lib = r.importCost.rows.find((row) => row.id === 'library');
+  const bare = r.importCost.rows.find((row) => row.id === 'node');
+  if (lib && bare) {
+    out.push(
+      line('import-library', `require('aio-notify') <= ${IMPORT_LIMIT_MS} ms over bare Node's start (median of ${r.importCost.runs})`, lib.overNodeMs,
+        IMPORT_LIMIT_MS, 'ms', `${fixed(lib.medianMs, 1)} ms / ${fixed(bare.medianMs, 1)} ms`),
     );
   }
   return out;
