@@ -1,5 +1,5 @@
 // The addon, loaded once per thread, with the types of what it exports. Only lib/sys
-// and the native harnesses talk to it; everything above goes through lib/sys.
+// and the tools' harness types (lib/tools/native.ts) talk to it; everything above goes through lib/sys.
 import bindings from 'bindings';
 import { findPrebuilt, prebuiltTarget } from './prebuilt';
 
