@@ -22,11 +22,18 @@ setInterval(() => {
     if (!s.polling || s.sleepStartNs === 0n || s.sleepStartNs === rescued) continue;
     if (process.hrtime.bigint() - s.sleepStartNs <= hangNs) continue;
     const report = Buffer.from(stallReport(ref, hangMs).join('\n')).subarray(0, bytes.length);
-    if (!rescueKick(ref.sab)) continue; // closed meanwhile
-    watched.set(ref, s.sleepStartNs);
+    // Report and count before the kick: the poll it ends returns at once and its thread reads
+    // the count next. Pairs with HangGuard.rescues/check() (seq_cst stores and add here, then
+    // the eventfd write; that thread's loads come after its ppoll returns). A context closed
+    // meanwhile is not kicked, and its count is taken back.
     bytes.set(report);
     Atomics.store(words, 1, report.length);
     Atomics.add(words, 0, 1);
+    if (!rescueKick(ref.sab)) {
+      Atomics.sub(words, 0, 1);
+      continue;
+    }
+    watched.set(ref, s.sleepStartNs);
   }
 }, 20);
 parentPort!.postMessage('ready');
