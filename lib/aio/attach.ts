@@ -6,7 +6,7 @@
 // The ordering argument is at the top of loop_attach.cc.
 import { attachClose, attachOpen, attachRef, attachSetFds } from '../sys/loop-attach';
 
-/** The context's side of the loop source (QEMU's aio_ctx_prepare/aio_ctx_check), given by ctx.attach(). */
+/** @internal The context's side of the loop source (QEMU's aio_ctx_prepare/aio_ctx_check), given by ctx.attach(). */
 export interface LoopSource {
   /** aio_ctx_prepare(): set NOTIFY_ME bit 0; the wait's bound in ns (-1 forever). */
   prepare(): number;
