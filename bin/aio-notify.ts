@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // aio-notify: doctor | inspect | repro | bench.
-import { doctorCommand, DOCTOR_USAGE } from '../lib/diagnosis/cli/doctor';
-import { inspectCommand, INSPECT_USAGE } from '../lib/diagnosis/cli/inspect';
-import { CliIO } from '../lib/diagnosis/cli/io';
-import { reproCommand, REPRO_USAGE } from '../lib/diagnosis/cli/repro';
-import { reportUsageError, UsageError } from '../lib/diagnosis/cli/usage';
-import { packageInfo } from '../lib/diagnosis/package-info';
-import { runBenchCli } from '../lib/bench/cli';
+import { doctorCommand, DOCTOR_USAGE } from '../lib/cli/doctor';
+import { inspectCommand, INSPECT_USAGE } from '../lib/cli/inspect';
+import { CliIO } from '../lib/cli/io';
+import { reproCommand, REPRO_USAGE } from '../lib/cli/repro';
+import { reportUsageError, UsageError } from '../lib/cli/usage';
+import { packageInfo } from '../lib/tools/package-info';
+import { runBenchCli } from '../lib/cli/bench';
 
 const USAGE = `usage: aio-notify <command> [options]
 

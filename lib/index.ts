@@ -1,4 +1,7 @@
-// aio-notify: QEMU's AioContext wake-up machinery for Node.js on Linux.
+// aio-notify: QEMU's AioContext wake-up machinery for Node.js on Linux. The library root:
+// sys (lib/sys), the loop (lib/aio) and its runtime observability (lib/observability).
+// The tools (lib/tools: doctor, inspect, replays, bench) are the subpath 'aio-notify/tools';
+// the CLI (lib/cli) is bin/aio-notify. A layer imports only those below it (.dependency-cruiser.js).
 export * as sys from './sys';
 export { EventNotifier } from './aio/event-notifier';
 export { AioContext } from './aio/context';
@@ -18,13 +21,16 @@ export type { CallName, CallArgs, CallResult, SetupResult } from './aio/call-pro
 export { emitToStarter } from './aio/call-server';
 export { ByteChannel, ByteChannelProducer } from './aio/byte-channel';
 export type { ByteChannelOptions, ByteChannelReader, ByteChannelProducerData } from './aio/byte-channel';
-export { HangWatchdog } from './diagnosis/watchdog';
-export type { HangWatchdogOptions } from './diagnosis/watchdog';
-export * as diagnosis from './diagnosis';
-// The shapes of every report the library hands out, importable from the root.
-export type { StallReport, StallCause, Verdict, PendingItem } from './diagnosis/stall';
-export type { DoctorReport, CheckResult, CheckVerdict, DoctorMode } from './diagnosis/doctor/types';
-export type { DoctorOptions } from './diagnosis/doctor/run';
-export type { EnvironmentReport } from './diagnosis/environment';
-export type { InspectReport, InspectOptions, Finding, FindingKind } from './diagnosis/inspect';
-export type { ReplayOptions, ReplayOutcome } from './diagnosis/replays/run';
+// Runtime observability: the stall watchdog and exposing a context to `aio-notify inspect`.
+export { HangWatchdog } from './observability/watchdog';
+export type { HangWatchdogOptions } from './observability/watchdog';
+export { exposeContext } from './observability/expose';
+export { Beacon } from './observability/beacon';
+// The shapes of every report the package hands out, importable from the root. Type-only:
+// the tools (doctor, inspect, replays, bench) load from 'aio-notify/tools', never from here.
+export type { StallReport, StallCause, Verdict, PendingItem } from './observability/stall';
+export type { DoctorReport, CheckResult, CheckVerdict, DoctorMode } from './tools/doctor/types';
+export type { DoctorOptions } from './tools/doctor/run';
+export type { EnvironmentReport } from './tools/environment';
+export type { InspectReport, InspectOptions, Finding, FindingKind } from './tools/inspect';
+export type { ReplayOptions, ReplayOutcome } from './tools/replays/run';

@@ -64,7 +64,7 @@ while IFS= read -r f; do problems+=("must not ship: $f"); done < <(
 # Every file the CLI or the README names must be in the package.
 while IFS= read -r f; do
   grep -qxF "$f" "$WORK/files.txt" || problems+=("named by README.md or the CLI, not shipped: $f")
-done < <(cat "$ROOT/README.md" "$ROOT"/lib/diagnosis/cli/*.ts | grep -oE '\b(docs/[A-Za-z0-9_./-]+\.(md|json)|BENCHMARKS\.md|LICENSE)\b' | sort -u)
+done < <(cat "$ROOT/README.md" "$ROOT"/lib/cli/*.ts | grep -oE '\b(docs/[A-Za-z0-9_./-]+\.(md|json)|BENCHMARKS\.md|LICENSE)\b' | sort -u)
 [ $((PACKED / 1024)) -le $MAX_PACKED_KB ] || problems+=("packed size $((PACKED / 1024)) kB > budget $MAX_PACKED_KB kB")
 [ $((UNPACKED / 1024)) -le $MAX_UNPACKED_KB ] || problems+=("unpacked size $((UNPACKED / 1024)) kB > budget $MAX_UNPACKED_KB kB")
 if [ ${#problems[@]} -gt 0 ]; then printf '  %s\n' "${problems[@]}" >&2; die "the tarball's contents"; fi

@@ -74,7 +74,7 @@ const MUTANTS = [
   {
     id: 'replay-run-fixed',
     what: 'the replays run the fixed protocol when asked for the historical one',
-    file: 'lib/diagnosis/replays/run.ts',
+    file: 'lib/tools/replays/run.ts',
     from: /m\.set\(R\.VARIANT, this\.fixed \? 1 : 0\);/,
     to: 'm.set(R.VARIANT, 1);',
     tests: ['diagnosis-replays'],

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import { AioContextRef, IOThread, IOThreadOptions } from '../lib';
-import { emulation, sanitizer } from '../lib/diagnosis/environment';
+import { emulation, sanitizer } from '../lib/tools/environment';
 import { withTimeout } from './helpers';
 import { rescueFailure, rescueKick, stallReport } from './helpers/rescue';
 

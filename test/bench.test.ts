@@ -8,12 +8,12 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { parseBenchArgs, runBenchCli } from '../lib/bench/cli';
-import { FULL, QUICK } from '../lib/bench/options';
-import type { BenchReport } from '../lib/bench/report';
-import { renderReport } from '../lib/bench/table';
+import { parseBenchArgs, runBenchCli } from '../lib/cli/bench';
+import { FULL, QUICK } from '../lib/tools/bench/options';
+import type { BenchReport } from '../lib/tools/bench/report';
+import { renderReport } from '../lib/tools/bench/table';
 
-const RUN = join(__dirname, '..', 'lib', 'bench', 'run.js');
+const RUN = join(__dirname, '..', 'lib', 'cli', 'run-bench.js');
 const run = promisify(execFile);
 
 const TINY = ['--quick', '--json', '--quiet', '--rounds=1', '--samples=5', '--warmup=5', '--iterations=500', '--repeats=1', '--coalesce-ms=30', '--fds=8,64', '--cycles=2000', '--calls=5', '--messages=400'];
@@ -34,7 +34,7 @@ test('bench --quick --json: one report with every section, and its table', { tim
   const r = JSON.parse(stdout) as BenchReport;
   // The table (what the CLI prints without --json) is rendered from the same report.
   const table = renderReport(r);
-  for (const heading of ['Sleeping one-way wake-up', 'notify() fast path', 'Coalescing', 'poll(false) cost', 'Memory', 'Targets']) {
+  for (const heading of ['Sleeping one-way wake-up', 'notify() fast path', 'Coalescing', 'poll(false) cost', 'Memory', 'Import cost', 'Targets']) {
     assert.ok(table.includes(heading), heading);
   }
   assert.match(table, /\b(PASS|MISS)\b/);
@@ -82,15 +82,22 @@ test('bench --quick --json: one report with every section, and its table', { tim
     }
   }
 
-  // IOThread calls and the byte channel (lib/bench/io.ts): rows of the asked size.
+  // IOThread calls and the byte channel (lib/tools/bench/io.ts): rows of the asked size.
   const n = (r.io?.callRounds ?? 0) * 5;
   assert.deepEqual(r.io?.calls.map((c) => [c.id, c.n]), [['call-empty', n], ['mp-empty', n], ['call-1k', n], ['mp-1k', n]]);
   assert.deepEqual(r.io?.channel.map((c) => [c.id, c.messages]), [['channel-64', 400], ['port-64', 400], ['channel-4096', 100], ['port-4096', 100]]);
   assert.ok(r.io && isNumber(r.io.allocBytesPerMessage.bytes64) && isNumber(r.io.allocBytesPerMessage.bytes4k));
+  assert.equal(r.importCost.runs, 7);
+  assert.deepEqual(r.importCost.rows.map((row) => row.id), ['node', 'library', 'tools']);
+  for (const row of r.importCost.rows) {
+    assert.ok(row.runsMs.length === 7 && row.runsMs.every((ms) => isNumber(ms) && ms > 0), row.id);
+    assert.ok(isNumber(row.medianMs) && isNumber(row.overNodeMs), row.id);
+  }
+  assert.equal(r.importCost.rows[0].overNodeMs, 0);
 
   const targets = new Map(r.targets.map((t) => [t.id, t]));
   for (const id of ['wake-aio-main-vs-native', 'wake-aio-main-vs-atomics', 'wake-aio-iothread-vs-native', 'wake-aio-iothread-vs-atomics',
-    'fast-path-notify-ctx', 'coalesce-1', 'coalesce-4', 'rss-notify-poll', 'alloc-notify-poll']) {
+    'fast-path-notify-ctx', 'coalesce-1', 'coalesce-4', 'rss-notify-poll', 'alloc-notify-poll', 'import-library']) {
     const t = targets.get(id);
     assert.ok(t, id);
     assert.ok(isFigure(t.measured) && isNumber(t.limit) && typeof t.pass === 'boolean' && typeof t.detail === 'string', id);

@@ -5,19 +5,19 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { renderMarkdown } from '../lib/diagnosis/doctor/render-markdown';
-import { renderText } from '../lib/diagnosis/doctor/render-text';
-import { CHECK_IDS, CheckId, runDoctor } from '../lib/diagnosis/doctor/run';
-import { useColor } from '../lib/diagnosis/doctor/style';
-import { CheckResult, DoctorReport, LitmusDetails, RaceDetails, ReplaysDetails, WakeDetails } from '../lib/diagnosis/doctor/types';
-import { overall } from '../lib/diagnosis/doctor/verdict';
-import { environmentReport } from '../lib/diagnosis/environment';
+import { renderMarkdown } from '../lib/tools/doctor/render-markdown';
+import { renderText } from '../lib/tools/doctor/render-text';
+import { CHECK_IDS, CheckId, runDoctor } from '../lib/tools/doctor/run';
+import { useColor } from '../lib/tools/doctor/style';
+import { CheckResult, DoctorReport, LitmusDetails, RaceDetails, ReplaysDetails, WakeDetails } from '../lib/tools/doctor/types';
+import { overall } from '../lib/tools/doctor/verdict';
+import { environmentReport } from '../lib/tools/environment';
 import { canSpawnNode, CLI, runNode } from './helpers/children';
 import Ajv2020 from 'ajv/dist/2020';
-import { doctorSchemaPath } from '../lib/diagnosis/cli/doctor';
+import { doctorSchemaPath } from '../lib/cli/doctor';
 import os from 'node:os';
-import { scaled, SIZES } from '../lib/diagnosis/doctor/sizes';
-import { SCENARIOS } from '../lib/diagnosis/replays/scenarios';
+import { scaled, SIZES } from '../lib/tools/doctor/sizes';
+import { SCENARIOS } from '../lib/tools/replays/scenarios';
 import { controlBarrier, controlNotRun, couldNotTell } from './helpers';
 
 // The report's one schema (docs/doctor-report.schema.json), compiled by ajv in strict mode.
@@ -110,7 +110,7 @@ test('the schema rejects what it should', () => {
   assert.deepEqual(validate({ ...r, checks: [{ ...check, verdict: 'skip', details: {} }] }), []);
 });
 
-test('lib/diagnosis/doctor/schema.ts is what docs/doctor-report.schema.json generates (npm run schema:types)', async () => {
+test('lib/tools/doctor/schema.ts is what docs/doctor-report.schema.json generates (npm run schema:types)', async () => {
   const { generate, TYPES } = require(join(__dirname, '..', '..', 'scripts', 'schema-types.js')) as { generate(): Promise<string>; TYPES: string };
   assert.equal(await generate(), readFileSync(TYPES, 'utf8'), 'stale: run `npm run schema:types`');
 });

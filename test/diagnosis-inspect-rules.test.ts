@@ -3,8 +3,8 @@
 // futexes and real eventfds; and the decoding of every blocking call it names.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inspect, InspectReport } from '../lib/diagnosis/inspect';
-import { fdInfo, taskStat } from '../lib/diagnosis/inspect/procfs';
+import { inspect, InspectReport } from '../lib/tools/inspect';
+import { fdInfo, taskStat } from '../lib/tools/inspect/procfs';
 import { cFixture } from './helpers/c-fixtures';
 import { startJson, stop } from './helpers/children';
 

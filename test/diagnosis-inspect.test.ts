@@ -3,17 +3,17 @@
 // stopped process with a kick in flight (a ready fd nobody woke for). Plus its errors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inspect } from '../lib/diagnosis/inspect';
-import { SCENARIOS } from '../lib/diagnosis/replays/scenarios';
+import { inspect } from '../lib/tools/inspect';
+import { SCENARIOS } from '../lib/tools/replays/scenarios';
 import { pidfdGetfd, pidfdOpen } from '../lib/sys/pidfd';
 import { close, eventfdWrite } from '../lib/sys/fd';
 import { canSpawnNode, CLI, FIXTURES, runNode, startJson, stop } from './helpers/children';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ReplayRun } from '../lib/diagnosis/replays/run';
-import { isParkedIn } from '../lib/diagnosis/replays/schedule';
-import { kernelArch, syscallNumber } from '../lib/diagnosis/inspect/syscalls';
-import { taskStat } from '../lib/diagnosis/inspect/procfs';
+import { ReplayRun } from '../lib/tools/replays/run';
+import { isParkedIn } from '../lib/tools/replays/schedule';
+import { kernelArch, syscallNumber } from '../lib/tools/inspect/syscalls';
+import { taskStat } from '../lib/tools/inspect/procfs';
 
 interface ReproLine {
   pid: number;
@@ -197,7 +197,7 @@ test('inspect: a missing pid is ESRCH; bad arguments are Node-style errors', asy
 
 test('inspect: without ptrace access the error says which file and why', { skip, timeout: TIMEOUT }, async () => {
   // Inspect pid 1 as an unprivileged user (as root: a child running as nobody).
-  const script = `require(${JSON.stringify(join(__dirname, '..', 'lib', 'diagnosis', 'inspect', 'index.js'))}).inspect(1).then(
+  const script = `require(${JSON.stringify(join(__dirname, '..', 'lib', 'tools', 'inspect', 'index.js'))}).inspect(1).then(
     () => console.log('{}'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message, hint: e.hint })))`;
   const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000, ...asNobody });

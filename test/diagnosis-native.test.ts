@@ -2,7 +2,7 @@
 // notify/poll protocol race, on real threads. No latency assertions (qemu-user, VMs).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { litmus, nativeRace, nativeWake } from '../lib/diagnosis/harnesses';
+import { litmus, nativeRace, nativeWake } from '../lib/tools/harnesses';
 import { controlBarrier, controlNotRun, couldNotTell } from './helpers';
 
 const SAMPLES = 300;

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { runReplay, ReplayRun } from '../lib/diagnosis/replays/run';
-import { SCENARIOS } from '../lib/diagnosis/replays/scenarios';
+import { runReplay, ReplayRun } from '../lib/tools/replays/run';
+import { SCENARIOS } from '../lib/tools/replays/scenarios';
 
 const fdCount = (): number => readdirSync('/proc/self/fd').length;
 

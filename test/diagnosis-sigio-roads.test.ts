@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { measureSigioWake, sigioRelayThread, SigioRoad } from '../lib/diagnosis/measure/sigio-wake';
+import { measureSigioWake, sigioRelayThread, SigioRoad } from '../lib/tools/measure/sigio-wake';
 import { openSignalRelay } from '../lib/sys/relay';
 
 const SAMPLES = 200;

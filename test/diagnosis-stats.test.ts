@@ -1,8 +1,8 @@
 // Statistics and the stall classifier's pure logic.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { logHistogram, quantile, quantileInterval, rate, sorted, summarize, zFor } from '../lib/diagnosis/stats';
-import { classify, ContextSnapshot } from '../lib/diagnosis/stall';
+import { logHistogram, quantile, quantileInterval, rate, sorted, summarize, zFor } from '../lib/tools/stats';
+import { classify, ContextSnapshot } from '../lib/observability/stall';
 
 test('quantiles interpolate; summaries and intervals bracket the truth', () => {
   const s = sorted([5, 1, 4, 2, 3]);

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import * as fc from 'fast-check';
 import { AioContext, AioContextRef, BhRef, EventNotifier, sys } from '../lib';
-import { exposeContext } from '../lib/diagnosis/expose';
+import { exposeContext } from '../lib/observability/expose';
 
 const RUNS = Number(process.env.AIO_FUZZ_RUNS ?? 200);
 

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, type TestContext } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { emulation, sanitizer } from '../lib/diagnosis/environment';
+import { emulation, sanitizer } from '../lib/tools/environment';
 
 /** The compiled library under test (dist/lib), as workers and children require it. */
 export const LIB_PATH = path.resolve(__dirname, '..', 'lib');

@@ -270,10 +270,10 @@ export class AioContext {
   }
 
   /**
-   * @internal aio_ctx_prepare() for a loop attachment (QEMU's GSource): announce that this
+   * aio_ctx_prepare() for a loop attachment (QEMU's GSource): announce that this
    * thread may sleep in its Node event loop, and return how long it may (ns, -1 forever).
    */
-  attachPrepare(): number {
+  #attachPrepare(): number {
     this.#checkOpen();
     const w = this.#state.words;
     // QEMU: notify_me |= 1; smp_mb(); then compute the timeout. Pairs with notify() as the
@@ -286,15 +286,15 @@ export class AioContext {
   }
 
   /**
-   * @internal aio_ctx_check(): the loop woke; clear bit 0 (after the wait, as QEMU's
+   * aio_ctx_check(): the loop woke; clear bit 0 (after the wait, as QEMU's
    * store_release) and let the caller run poll(false) to dispatch.
    */
-  attachCheck(): void {
+  #attachCheck(): void {
     Atomics.and(this.#state.words, W.NOTIFY_ME, ~1);
   }
 
-  /** @internal The poll set now: fd/events pairs (the context's own fds first) and a version that changes with it. */
-  attachFds(): { version: number; fds: number[]; events: number[] } {
+  /** The poll set now: fd/events pairs (the context's own fds first) and a version that changes with it. */
+  #attachFds(): { version: number; fds: number[]; events: number[] } {
     this.#checkOpen();
     const p = this.#handlers.pollSet(Atomics.load(this.#state.words, W.EXTERNAL_DISABLE_CNT) !== 0);
     const fds: number[] = [];
@@ -314,7 +314,14 @@ export class AioContext {
   attach(): Attachment {
     this.#checkOpen();
     if (this.#attachment?.attached) throw invalidState('the AioContext is already attached; detach() it first');
-    this.#attachment = new Attachment(this);
+    // The loop source's hooks are closures over private methods: an Attachment is the only
+    // caller, and they stay out of the public class (and its .d.ts).
+    this.#attachment = new Attachment({
+      prepare: () => this.#attachPrepare(),
+      check: () => this.#attachCheck(),
+      dispatch: () => this.poll(false),
+      fds: () => this.#attachFds(),
+    });
     return this.#attachment;
   }
 

@@ -1,5 +1,5 @@
 // The addon, loaded once per thread, with the types of what it exports. Only lib/sys
-// and the native harnesses talk to it; everything above goes through lib/sys.
+// and the tools' harness types (lib/tools/native.ts) talk to it; everything above goes through lib/sys.
 import bindings from 'bindings';
 import { findPrebuilt, prebuiltTarget } from './prebuilt';
 
@@ -42,6 +42,9 @@ export interface NativeBinding {
   attachSetFds(id: number, fds: number[], events: number[]): void;
   attachRef(id: number, ref: boolean): void;
   attachClose(id: number): void;
+  /** State beacons (beacon.cc). */
+  addressOf(view: ArrayBufferView): bigint;
+  memfdCreate(name: string): number;
   readonly fdConstants: Readonly<Record<'EFD_NONBLOCK' | 'EFD_CLOEXEC' | 'EFD_SEMAPHORE' | 'O_NONBLOCK' | 'O_CLOEXEC', number>>;
   readonly pollConstants: Readonly<
     Record<'POLLIN' | 'POLLPRI' | 'POLLOUT' | 'POLLERR' | 'POLLHUP' | 'POLLNVAL' | 'POLLRDHUP', number>

@@ -8,10 +8,10 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
 import { join } from 'node:path';
-import { readThread } from '../../lib/diagnosis/inspect/threads';
-import { kernelArch } from '../../lib/diagnosis/inspect/syscalls';
-import { taskIds, taskStat } from '../../lib/diagnosis/inspect/procfs';
-import { RemoteMemory } from '../../lib/diagnosis/inspect/remote-memory';
+import { readThread } from '../../lib/tools/inspect/threads';
+import { kernelArch } from '../../lib/tools/inspect/syscalls';
+import { taskIds, taskStat } from '../../lib/tools/inspect/procfs';
+import { RemoteMemory } from '../../lib/tools/inspect/remote-memory';
 
 export const QEMU = 'qemu-system-x86_64';
 export const DEVICE_ID = 'vblk0';

@@ -3,8 +3,8 @@
 // IOThread.stop() is a no-op, so a rescue through them would hang with the bug. A rescue
 // writes the context's eventfd directly (as the replays' does) and reports the state it
 // found with the HangWatchdog, because a rescue that was needed is a failure.
-import { HangWatchdog } from '../../lib/diagnosis/watchdog';
-import { formatStall } from '../../lib/diagnosis/stall-format';
+import { HangWatchdog } from '../../lib/observability/watchdog';
+import { formatStall } from '../../lib/observability/stall-format';
 import { AioContextRef } from '../../lib/aio/context-ref';
 import { W, WORDS } from '../../lib/aio/shared-state';
 import { eventfdWrite } from '../../lib/sys/fd';

@@ -10,9 +10,9 @@ import {
   HangWatchdog,
   IOThread,
   Timer,
-  diagnosis,
   sys,
 } from 'aio-notify';
+import * as diagnosis from 'aio-notify/tools';
 import type {
   AioContextOptions,
   AioStats,
@@ -49,6 +49,8 @@ ctx.setEventNotifier(notifier, () => notifier.testAndClear());
 ctx.setFdHandler(notifier.fd, handler);
 ctx.setFdHandler(notifier.fd, null);
 const attachment: Attachment = ctx.attach();
+// @ts-expect-error the loop source's hooks are private to AioContext
+ctx.attachPrepare();
 attachment.detach();
 const ctxRef: AioContextRef = ctx.ref();
 ctxRef.notify();

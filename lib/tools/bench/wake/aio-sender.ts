@@ -1,0 +1,51 @@
+// The sending IOThread of the IOThread -> IOThread measurement. Its bottom half takes one
+// round of samples: for each, wait until the receiving IOThread sleeps in ppoll, wait the
+// gap, timestamp, and schedule the receiver's probe bottom half (the doctor's probe
+// module), which timestamps its run. The sender is awake, as a real notifier is.
+import type { AioContext } from '../../../aio/context';
+import type { BhRef } from '../../../aio/bottom-half';
+import { W } from '../../../aio/shared-state';
+import { probeViews, PROBE_DONE, PROBE_T1 } from '../../measure/probe-iothread';
+import { awaitCount, awaitFlag, pauseMs } from './method';
+
+/** Int32 words of the control buffer. */
+export const C = { SAMPLES: 0, GAP_US: 1, ROUNDS_DONE: 2, FAILED: 3 } as const;
+export const CONTROL_BYTES = 16;
+
+export interface SenderData {
+  control: SharedArrayBuffer;
+  /** Float64 latencies of the last round. */
+  results: SharedArrayBuffer;
+  /** The receiver's context memory (its POLLING word says when it sleeps). */
+  receiverState: SharedArrayBuffer;
+  /** The receiver's probe memory. */
+  probe: SharedArrayBuffer;
+  target: BhRef;
+}
+
+export function setup(ctx: AioContext, data: SenderData): { bh: unknown } {
+  const control = new Int32Array(data.control);
+  const results = new Float64Array(data.results);
+  const receiver = new Int32Array(data.receiverState, 0, 32);
+  const { times, words } = probeViews(data.probe);
+  const bh = ctx.bhNew(() => {
+    try {
+      const samples = Atomics.load(control, C.SAMPLES);
+      const gapMs = Atomics.load(control, C.GAP_US) / 1000;
+      for (let k = 0; k < samples; k++) {
+        awaitFlag(receiver, W.POLLING, 1, 'the receiving IOThread to sleep');
+        pauseMs(gapMs);
+        const before = Atomics.load(words, PROBE_DONE);
+        const t0 = process.hrtime.bigint();
+        data.target.schedule();
+        awaitCount(words, PROBE_DONE, before + 1, "the receiver's bottom half");
+        results[k] = Number(Atomics.load(times, PROBE_T1) - t0);
+      }
+    } catch {
+      Atomics.store(control, C.FAILED, 1);
+    }
+    Atomics.add(control, C.ROUNDS_DONE, 1);
+    Atomics.notify(control, C.ROUNDS_DONE);
+  });
+  return { bh: bh.ref() };
+}

@@ -1,0 +1,60 @@
+// The addon's measurement harnesses, typed. Like lib/sys, this is
+// one of the two places that talk to the addon directly (DESIGN.md, "Layers").
+import { native as base, NativeBinding } from '../sys/native';
+
+/** Where the two harness threads run: 0 unpinned, 1 two distinct CPUs, 2 the same CPU. */
+export type PinCode = 0 | 1 | 2;
+
+export interface NativeWakeResult {
+  /** One sleeping one-way latency per completed round, in ns. */
+  latencies: Float64Array;
+  late: number;
+  lost: number;
+  spurious: number;
+  elapsedNs: number;
+  pinned: boolean;
+  cpus: [number, number];
+  aborted: boolean;
+}
+
+export interface NativeLitmusResult {
+  variant: number;
+  iterations: number;
+  bothZero: number;
+  onlyR0Zero: number;
+  onlyR1Zero: number;
+  neitherZero: number;
+  elapsedNs: number;
+  pinned: boolean;
+  cpus: [number, number];
+}
+
+export interface NativeRaceResult {
+  variant: number;
+  races: number;
+  sleeps: number;
+  kicks: number;
+  lost: number;
+  late: number;
+  spurious: number;
+  elapsedNs: number;
+  /** ns from the start to the first lost wake-up, -1 if none. */
+  firstLostNs: number;
+  pinned: boolean;
+  cpus: [number, number];
+}
+
+export interface HarnessBinding {
+  wakeLatency(path: 0 | 1, samples: number, gapNs: number, boundNs: number, maxNs: number, pin: PinCode): Promise<NativeWakeResult>;
+  litmusSB(variant: 0 | 1 | 2, iterations: number, maxNs: number, pin: PinCode): Promise<NativeLitmusResult>;
+  protocolRace(
+    variant: 0 | 1,
+    races: number,
+    boundNs: number,
+    maxNs: number,
+    stopAfterLost: boolean,
+    pin: PinCode,
+  ): Promise<NativeRaceResult>;
+}
+
+export const harness = base as NativeBinding & HarnessBinding;
