@@ -73,12 +73,18 @@ async function threads(): Promise<void> {
   const thread: IOThread = await IOThread.start(threadOptions);
   thread.ctx.disableExternal();
   thread.ctx.enableExternal();
-  // TODO(iothread-generic): once IOThread.start<R>() is generic over the setup module's
-  // result (lib/aio/iothread.ts, another branch), assert here that
-  // `(await IOThread.start<{ flush: BhRef }>(o)).setupResult.flush.schedule()` compiles.
-  const setupResult: unknown = thread.setupResult;
   await thread.stop();
-  void setupResult;
+  // Typed from the module: setupResult from setup()'s return, call() from its exports.
+  type Device = { setup(ctx: AioContext, data: unknown): { flush: BhRef }; read(register: number): number };
+  const device = await IOThread.start<Device>(threadOptions);
+  device.setupResult.flush.schedule();
+  const value: number = await device.call('read', 0x10);
+  // @ts-expect-error: read takes a number
+  await device.call('read', 'x');
+  // @ts-expect-error: no such export
+  await device.call('write', 1);
+  await device.stop();
+  void value;
 }
 
 async function diagnose(): Promise<void> {
