@@ -181,7 +181,16 @@ build_addon() {
   # so that `bindings` (which resolves from the real path of dist/) loads this copy's addon.
   rm -rf "$STAGE" && mkdir -p "$STAGE"
   cp -a "$ROOT/package.json" "$ROOT/binding.gyp" "$ROOT/native" "$ROOT/dist" "$STAGE/"
-  ln -s "$ROOT/node_modules" "$STAGE/node_modules"
+  # The other top-level files (node_modules, README.md, docs/, scripts/, ...) are data or
+  # JavaScript that some tests read: link them. Not build/ (the addon under test is the
+  # stage's own) nor prebuilds/ (the loader would take a prebuilt binary first).
+  local entry
+  for entry in "$ROOT"/*; do
+    case "${entry##*/}" in
+      package.json|binding.gyp|native|dist|build|prebuilds) ;;
+      *) ln -s "$entry" "$STAGE/${entry##*/}" ;;
+    esac
+  done
   log "node-gyp: $gyp (nodedir: ${nodedir:-default})"
   (cd "$STAGE" && env CFLAGS="${ASAN_UBSAN_FLAGS[*]}" CXXFLAGS="${ASAN_UBSAN_FLAGS[*]}" \
       LDFLAGS="-fsanitize=address,undefined" ${nodedir:+npm_config_nodedir="$nodedir"} \
