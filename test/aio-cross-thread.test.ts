@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { AioContextRef, sys } from '../lib';
 import { W } from '../lib/aio/shared-state';
-import { asleepAgain, asleepForever, fixture, openFdCount, SLOW, startThread, stopThread, waitFor } from './aio-helpers';
+import { asleepAgain, asleepForever, EMULATED, fixture, openFdCount, SLOW, startThread, stopThread, waitFor } from './aio-helpers';
+import { controlNotRun } from './helpers';
 
 const PRODUCERS = 4;
 
@@ -157,8 +158,11 @@ test('SIGIO path: the signal alone wakes a sleeping IOThread; a rescue is counte
   const decoy = sys.eventfd();
   Atomics.store(words, W.EVENTFD, decoy);
   try {
+    const before = thread.ctx.stats.sleeps;
     thread.ctx.notify();
-    await waitFor(() => thread.ctx.stats.rescues === 1, 10_000, 'a rescue');
+    await asleepAgain(thread.ctx, before); // the signal alone ended that sleep
+    if (EMULATED) controlNotRun(t, `the rescue count (${EMULATED}: qemu-user may re-raise a queued signal as SI_USER, dropping the sigqueue value that tags a rescue)`);
+    else await waitFor(() => thread.ctx.stats.rescues === 1, 10_000, 'a rescue');
   } finally {
     Atomics.store(words, W.EVENTFD, eventfd);
     sys.close(decoy);
