@@ -76,7 +76,7 @@ export class AioContext {
     // Whoever tears this thread down (a terminate(), a worker's exit) closes the context in
     // its shared state before the eventfd, with the fence closeShared() uses: a ref can
     // never kick a closed, maybe reused, descriptor number.
-    closeOnThreadExit(this.#notifierFd, { words: this.#state.words, closed: W.CLOSED, users: W.KICKERS });
+    closeOnThreadExit(this.#notifierFd, this.#state.fence);
     this.#relayFd = this.#relay ? this.#relay.fd : -1;
     const w = this.#state.words;
     Atomics.store(w, W.EVENTFD, this.#notifier.fd);

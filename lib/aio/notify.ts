@@ -55,7 +55,7 @@ function kick(state: SharedState): void {
   const signal = sigio
     ? { signo: SIGIO, pid: Atomics.load(w, W.PID), value: sigioValue(Atomics.load(w, W.TAG), Atomics.load(w, W.SLEEPS)) }
     : undefined;
-  const done = fencedKick({ words: w, closed: W.CLOSED, users: W.KICKERS }, W.EVENTFD, signal);
+  const done = fencedKick(state.fence, W.EVENTFD, signal);
   if (done === 0) return;
   Atomics.add(w, W.KICKS, 1);
   Atomics.store(state.times, T.LAST_KICK_NS, process.hrtime.bigint());

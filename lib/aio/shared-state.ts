@@ -7,6 +7,7 @@
 // fd set the home thread is polling (published for the watchdog and `inspect`).
 
 import { invalidArgType } from '../errors';
+import type { CloseFence } from '../sys';
 
 /** Int32 word indices. */
 export const W = {
@@ -88,6 +89,8 @@ export class SharedState {
   readonly times: BigInt64Array;
   /** [fd0, events0, fd1, events1, ...] of the polled set. */
   readonly watched: Int32Array;
+  /** CLOSED and KICKERS: the fence between kicks and whoever closes the eventfd (notify.ts). */
+  readonly fence: CloseFence;
 
   /** Throws unless `sab` is a context's shared memory (made by an AioContext). */
   static check(sab: unknown, name: string): SharedArrayBuffer {
@@ -102,6 +105,7 @@ export class SharedState {
     this.words = new Int32Array(sab, 0, WORDS);
     this.times = new BigInt64Array(sab, WORDS_BYTES, TIMES);
     this.watched = new Int32Array(sab, WORDS_BYTES + TIMES_BYTES, WATCHED_MAX * 2);
+    this.fence = { words: this.words, closed: W.CLOSED, users: W.KICKERS };
   }
 
   load(word: number): number {
