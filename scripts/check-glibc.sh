@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # List the symbol versions each shipped .node needs from glibc and libstdc++, and fail when one is
 # newer than the baseline: glibc 2.28 (what Node's own Linux binaries need: RHEL 8, Debian 10) and
-# that era's libstdc++ (GCC 8: GLIBCXX_3.4.25, CXXABI_1.3.11). native/glibc_compat.h keeps a
+# that era's libstdc++ (GCC 8: GLIBCXX_3.4.25, CXXABI_1.3.11). native/common/glibc_compat.h keeps a
 # build on a newer system within it.
 #
 #   bash scripts/check-glibc.sh [file.node ...]    (default: prebuilds/*/aio_notify.node)

@@ -56,7 +56,7 @@ problems=()
 for f in package.json README.md LICENSE BENCHMARKS.md docs/diagnosis.md docs/doctor-json.md \
     docs/doctor-report.schema.json prebuilds/linux-x64/aio_notify.node prebuilds/linux-arm64/aio_notify.node \
     dist/lib/index.js dist/lib/index.d.ts dist/bin/aio-notify.js scripts/install.js binding.gyp \
-    native/glibc_compat.h native/addon.cc; do
+    native/common/glibc_compat.h native/core/addon.cc; do
   grep -qxF "$f" "$WORK/files.txt" || problems+=("missing: $f")
 done
 while IFS= read -r f; do problems+=("must not ship: $f"); done < <(

@@ -66,7 +66,7 @@ const MUTANTS = [
   {
     id: 'native-missing-barrier',
     what: "the native protocol race: the notifier's smp_mb() is only a compiler barrier",
-    file: 'native/race_core.cc',
+    file: 'native/tools/race_core.cc',
     from: /(sh\.pending\.store\(1, std::memory_order_relaxed\);\n\s*)SmpMb\(p\.fenced\);/,
     to: '$1SmpMb(false);',
     tests: ['diagnosis-native'],

@@ -16,7 +16,7 @@
 #   native    each C++ driver test/native/*_tsan.cc (today: relay_tsan.cc, the signal relay
 #             without Node), built with the sources its `// sanitize-sources:` line names, run
 #             under ThreadSanitizer, and again under ASan + UBSan with leak detection on. The
-#             native wake harness (native/harness.cc, another branch) gets its driver the same
+#             native wake harness (native/tools/harness.cc, another branch) gets its driver the same
 #             way: a test/native/harness_tsan.cc naming the harness's napi-free sources.
 #
 # Needs `npm install` to have run (node_modules/, dist/) and g++ with its sanitizer runtimes
@@ -261,10 +261,10 @@ native_drivers() {
       bin=$DIR/$name.$kind
       out=$LOGS/$name.$kind.log
       if [ "$kind" = tsan ]; then
-        g++ -std=c++17 -Wall -Wextra "${TSAN_FLAGS[@]}" -pthread -I"$ROOT/native" \
+        g++ -std=c++17 -Wall -Wextra "${TSAN_FLAGS[@]}" -pthread -I"$ROOT/native/common" -I"$ROOT/native/core" -I"$ROOT/native/tools" \
           "$src" "${sources[@]}" -o "$bin"
       else
-        g++ -std=c++17 -Wall -Wextra "${ASAN_UBSAN_FLAGS[@]}" -pthread -I"$ROOT/native" \
+        g++ -std=c++17 -Wall -Wextra "${ASAN_UBSAN_FLAGS[@]}" -pthread -I"$ROOT/native/common" -I"$ROOT/native/core" -I"$ROOT/native/tools" \
           "$src" "${sources[@]}" -o "$bin"
       fi
       rc=0

@@ -318,7 +318,7 @@ active proctype foreign() {
 
 #ifdef SIGIO_KICK
 /*
- * native/relay.cc: the signal reaches Forward() by the sigwaitinfo thread or by the process-wide
+ * native/core/relay.cc: the signal reaches Forward() by the sigwaitinfo thread or by the process-wide
  * handler on whichever thread the kernel picks; either way exactly once, then one record per
  * subscriber pipe (O_NONBLOCK: a full pipe drops the record, it already wakes the reader).
  */

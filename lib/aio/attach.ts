@@ -1,5 +1,5 @@
 // Attachment: an AioContext run by its thread's own Node event loop, without blocking it
-// (QEMU's AioContext GSource). native/loop_attach.cc drives it from libuv handles:
+// (QEMU's AioContext GSource). native/core/loop_attach.cc drives it from libuv handles:
 //   uv_prepare -> prepare(): aio_ctx_prepare (NOTIFY_ME bit 0 set, then the timeout) and
 //                 the fd set for the loop's uv_polls
 //   uv_check   -> check():   aio_ctx_check (bit 0 cleared after the wait), then poll(false)

@@ -1,4 +1,4 @@
-// State beacons (native/beacon.cc): an empty memfd whose name tells `aio-notify inspect`
+// State beacons (native/core/beacon.cc): an empty memfd whose name tells `aio-notify inspect`
 // where a context's shared state lives in this process, so that another process can read
 // it through /proc/<pid>/mem without signalling, stopping or waking this one.
 //

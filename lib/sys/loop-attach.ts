@@ -1,4 +1,4 @@
-// The loop attachment's native half (native/loop_attach.cc): libuv prepare/check handles and
+// The loop attachment's native half (native/core/loop_attach.cc): libuv prepare/check handles and
 // uv_polls that run an AioContext from its thread's Node event loop (lib/aio/attach.ts).
 import { native } from './native';
 

@@ -1,4 +1,4 @@
-// memfd_create(2) and a view's address (native/beacon.cc): what a state beacon
+// memfd_create(2) and a view's address (native/core/beacon.cc): what a state beacon
 // (lib/observability/beacon.ts) needs to let another process find a context's memory.
 import { native } from './native';
 

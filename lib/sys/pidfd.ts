@@ -1,4 +1,4 @@
-// pidfd_open(2) and pidfd_getfd(2) (native/pidfd.cc): a descriptor for another process,
+// pidfd_open(2) and pidfd_getfd(2) (native/core/pidfd.cc): a descriptor for another process,
 // and a duplicate of one of its descriptors, for looking at it without signalling,
 // stopping or ptrace-attaching it.
 import { native, NativeBinding } from './native';

@@ -37,7 +37,7 @@ export interface NativeWakeOptions {
   pin?: PinMode;
 }
 
-/** Sleeping one-way wake-up latency between two C++ threads (native/harness.cc). */
+/** Sleeping one-way wake-up latency between two C++ threads (native/tools/harness.cc). */
 export function nativeWake(path: WakePath, options?: NativeWakeOptions): Promise<NativeWakeResult> {
   const p = oneOf(path, 'path', ['eventfd', 'sigio'] as const);
   const o = validateOptions<NativeWakeOptions>(options);
@@ -58,7 +58,7 @@ export interface LitmusOptions {
   pin?: PinMode;
 }
 
-/** The store-buffering litmus test (native/litmus.cc). */
+/** The store-buffering litmus test (native/tools/litmus.cc). */
 export function litmus(variant: LitmusVariant, options?: LitmusOptions): Promise<NativeLitmusResult> {
   const v = oneOf(variant, 'variant', ['none', 'one-sided', 'both'] as const);
   const o = validateOptions<LitmusOptions>(options);
@@ -81,7 +81,7 @@ export interface NativeRaceOptions {
   pin?: PinMode;
 }
 
-/** The notify/poll protocol racing over eventfd + ppoll (native/protocol.cc). */
+/** The notify/poll protocol racing over eventfd + ppoll (native/tools/protocol.cc). */
 export function nativeRace(variant: RaceVariant, options?: NativeRaceOptions): Promise<NativeRaceResult> {
   const v = oneOf(variant, 'variant', ['nobarrier', 'correct'] as const);
   const o = validateOptions<NativeRaceOptions>(options);

@@ -1,9 +1,9 @@
-// A driver for the native measurement harnesses without Node (native/harness_core.h), built
+// A driver for the native measurement harnesses without Node (native/tools/harness_core.h), built
 // and run under ThreadSanitizer, then AddressSanitizer + UndefinedBehaviorSanitizer, by
 // scripts/sanitize.sh:
 //
-//   g++ -std=c++17 -fsanitize=thread -g -O1 -pthread -Inative test/native/harness_tsan.cc
-//       native/harness_core.cc native/wake_core.cc native/litmus_core.cc native/race_core.cc
+//   g++ -std=c++17 -fsanitize=thread -g -O1 -pthread -Inative/common -Inative/tools test/native/harness_tsan.cc
+//       native/tools/harness_core.cc native/tools/wake_core.cc native/tools/litmus_core.cc native/tools/race_core.cc
 //       -o harness_tsan && ./harness_tsan [iterations]
 //
 // GCC warns that ThreadSanitizer does not model std::atomic_thread_fence (-Wtsan). The
@@ -11,7 +11,7 @@
 // against each other (that is what is being measured), and every plain datum crosses threads
 // through an acquire/release pair, a barrier round or a join, which TSan does model.
 //
-// sanitize-sources: native/harness_core.cc native/wake_core.cc native/litmus_core.cc native/race_core.cc
+// sanitize-sources: native/tools/harness_core.cc native/tools/wake_core.cc native/tools/litmus_core.cc native/tools/race_core.cc
 //
 // Every harness runs, two at a time on separate threads (so that their threads, barriers and
 // eventfds interleave): the wake-up harness over eventfd and over SIGIO -> sigwait -> pipe,

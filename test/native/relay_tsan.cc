@@ -1,10 +1,10 @@
-// A stress driver for the signal relay (native/relay_core.cc) without Node, built and run under
+// A stress driver for the signal relay (native/core/relay_core.cc) without Node, built and run under
 // ThreadSanitizer by scripts/sanitize.sh:
 //
-//   g++ -std=c++17 -fsanitize=thread -g -O1 -pthread -Inative
-//       test/native/relay_tsan.cc native/relay_core.cc -o relay_tsan && ./relay_tsan [iterations]
+//   g++ -std=c++17 -fsanitize=thread -g -O1 -pthread -Inative/common -Inative/core
+//       test/native/relay_tsan.cc native/core/relay_core.cc -o relay_tsan && ./relay_tsan [iterations]
 //
-// sanitize-sources: native/relay_core.cc
+// sanitize-sources: native/core/relay_core.cc
 //
 // Threads, all at once:
 //  * subscribers open a subscription (SIGIO, sometimes SIGUSR2 too), send themselves SIGIO, wait

@@ -1,6 +1,6 @@
 // Sleeping one-way wake-up through the SIGIO path from JavaScript: this thread sends SIGIO,
 // the addon's signal relay writes a record to a pipe, a worker asleep in ppoll on that pipe
-// wakes and timestamps. A signal reaches the relay by one of two roads (native/relay_core.cc),
+// wakes and timestamps. A signal reaches the relay by one of two roads (native/core/relay_core.cc),
 // and each measurement forces one, so that every sample is labelled with the road that
 // delivered it and compares with a native measurement of the same road:
 //  - 'sigwait': tgkill(relay thread, SIGIO). The relay thread blocks every signal, so a

@@ -3,7 +3,7 @@
 // publishes in its SharedState (kicks, sleeps, the polled set). Every access to shared
 // words is an Atomics operation (sequentially consistent: QEMU's smp_mb() on both sides),
 // so the replays lose wake-ups through their protocol logic only, as the historical bugs
-// did, never through memory ordering (native/litmus.cc and protocol.cc cover that).
+// did, never through memory ordering (native/tools/litmus.cc and protocol.cc cover that).
 import { T, W, WATCHED_MAX } from '../../aio/shared-state';
 import { eventfdRead, eventfdWrite } from '../../sys/fd';
 import { PollFdArray, POLLERR, POLLHUP, POLLIN, ppoll } from '../../sys/poll';

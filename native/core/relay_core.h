@@ -1,6 +1,6 @@
 // The signal relay's mechanism, without Node: the subscriber slots, Forward() (shared by the
 // sigwaitinfo threads and the process-wide handler), Start/Stop of a relayed signal, and
-// Open/Close of a subscription. native/relay.cc binds it to JavaScript (per-environment
+// Open/Close of a subscription. native/core/relay.cc binds it to JavaScript (per-environment
 // subscriptions, Node-shaped errors); test/native/relay_tsan.cc drives it under
 // ThreadSanitizer. See relay_core.cc for the design and the ordering arguments.
 #pragma once

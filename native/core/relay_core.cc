@@ -26,10 +26,10 @@
 //
 // This is the addon's only process-wide state (dispositions and signals are per
 // process), so it lives in globals behind g_mutex; subscriptions are owned per
-// environment and closed by its cleanup hook (native/relay.cc).
+// environment and closed by its cleanup hook (native/core/relay.cc).
 //
 // This file is the mechanism without Node (relay_core.h), so that test/native/relay_tsan.cc
-// can run it under ThreadSanitizer; native/relay.cc is its JavaScript binding.
+// can run it under ThreadSanitizer; native/core/relay.cc is its JavaScript binding.
 #include "relay_core.h"
 
 #include <errno.h>

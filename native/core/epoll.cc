@@ -25,7 +25,7 @@ constexpr int kMaxEvents = 256;
 std::atomic<bool> g_no_pwait2{false};
 
 // The raw system call, not glibc's wrapper: the wrapper only exists from glibc 2.35, and the
-// addon must build and load on glibc 2.28 (native/glibc_compat.h). 441 on every architecture
+// addon must build and load on glibc 2.28 (native/common/glibc_compat.h). 441 on every architecture
 // (the generic syscall table); headers older than Linux 5.11 do not name it.
 #ifndef SYS_epoll_pwait2
 #define SYS_epoll_pwait2 441
