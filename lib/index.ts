@@ -13,7 +13,7 @@ export { Bh, BhRef } from './aio/bottom-half';
 export type { BhRefData } from './aio/bottom-half';
 export { Timer } from './aio/timers';
 export type { FdHandler } from './aio/fd-handlers';
-export type { AioStats } from './aio/notify';
+export type { AioStats, AioCounters } from './aio/notify';
 export { IOThread, IOThreadClient } from './aio/iothread';
 export type { IOThreadOptions, IOThreadClientData } from './aio/iothread';
 export type { BoundOptions } from './aio/bounds';

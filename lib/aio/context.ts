@@ -2,7 +2,6 @@
 // ppoll. poll() runs on the home thread only (the thread that created the context: the
 // object itself cannot leave it); notify(), bottom halves through BhRef, and external
 // enable/disable work from any thread through AioContextRef.
-import { randomInt } from 'node:crypto';
 import { closeOnThreadExit, gettid, getpid, openSignalRelay, SignalRelay } from '../sys';
 import { closedError, invalidArgType, invalidArgValue, invalidState, outOfRange } from '../errors';
 import { validateBoolean, validateOptions } from '../validate';
@@ -83,7 +82,8 @@ export class AioContext {
     Atomics.store(w, W.RELAY_FD, this.#relay ? this.#relay.fd : -1);
     Atomics.store(w, W.SIGIO_KICK, sigio ? 1 : 0);
     Atomics.store(w, W.PID, getpid());
-    Atomics.store(w, W.TAG, randomInt(2 ** 31));
+    // A tag, not a secret: it tells this context's sigqueue values from another's.
+    Atomics.store(w, W.TAG, Math.floor(Math.random() * 2 ** 31));
     Atomics.store(w, W.HOME_TID, gettid());
     this.#bhs = new BhTable(this.#state);
     this.#timers = new TimerList(

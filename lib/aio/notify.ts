@@ -106,7 +106,8 @@ export function enableExternal(state: SharedState): void {
   }
 }
 
-export interface AioStats {
+/** The monotonic counters of a context (uint32, wrapping). */
+export interface AioCounters {
   notifies: number;
   /** eventfd writes by notify(). */
   kicks: number;
@@ -124,6 +125,9 @@ export interface AioStats {
   bhSchedules: number;
   handlerRuns: number;
   timerRuns: number;
+}
+
+export interface AioStats extends AioCounters {
   /** Live state, for a watchdog in another thread. */
   polling: boolean;
   timeoutNs: bigint;
@@ -139,7 +143,8 @@ export interface AioStats {
   closed: boolean;
 }
 
-export function readStats(state: SharedState): AioStats {
+/** The counters, each read atomically (they may move meanwhile). */
+export function readCounters(state: SharedState): AioCounters {
   return {
     notifies: state.counter(W.NOTIFIES),
     kicks: state.counter(W.KICKS),
@@ -151,6 +156,12 @@ export function readStats(state: SharedState): AioStats {
     bhSchedules: state.counter(W.BH_SCHEDULES),
     handlerRuns: state.counter(W.HANDLER_RUNS),
     timerRuns: state.counter(W.TIMER_RUNS),
+  };
+}
+
+export function readStats(state: SharedState): AioStats {
+  return {
+    ...readCounters(state),
     polling: state.load(W.POLLING) !== 0,
     timeoutNs: state.time(T.TIMEOUT_NS),
     sleepStartNs: state.time(T.SLEEP_START_NS),

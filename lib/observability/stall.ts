@@ -3,6 +3,7 @@
 // if so, is the wake-up lost (no kick reached this sleep) or late (a kick is in flight and
 // the sleeper has not run yet)? One function, used by the in-process HangWatchdog, by the
 // replays of QEMU's bugs, and by `aio-notify inspect` on another process's memory.
+import { AioCounters, readCounters } from '../aio/notify';
 import { SharedState, T, W, WATCHED_MAX } from '../aio/shared-state';
 
 export interface ContextSnapshot {
@@ -22,18 +23,7 @@ export interface ContextSnapshot {
   timeoutNs: bigint;
   sleepStartNs: bigint;
   lastKickNs: bigint;
-  counters: {
-    notifies: number;
-    kicks: number;
-    sigioKicks: number;
-    rescues: number;
-    polls: number;
-    sleeps: number;
-    bhRuns: number;
-    handlerRuns: number;
-    timerRuns: number;
-    bhSchedules: number;
-  };
+  counters: AioCounters;
   /** The polled fd set as published (at most WATCHED_MAX entries). */
   watched: Array<{ fd: number; events: number }>;
 }
@@ -60,18 +50,7 @@ export function readSnapshot(state: SharedState, atNs: bigint): ContextSnapshot 
     timeoutNs: state.time(T.TIMEOUT_NS),
     sleepStartNs: state.time(T.SLEEP_START_NS),
     lastKickNs: state.time(T.LAST_KICK_NS),
-    counters: {
-      notifies: state.counter(W.NOTIFIES),
-      kicks: state.counter(W.KICKS),
-      sigioKicks: state.counter(W.SIGIO_KICKS),
-      rescues: state.counter(W.RESCUES),
-      polls: state.counter(W.POLLS),
-      sleeps: state.counter(W.SLEEPS),
-      bhRuns: state.counter(W.BH_RUNS),
-      handlerRuns: state.counter(W.HANDLER_RUNS),
-      timerRuns: state.counter(W.TIMER_RUNS),
-      bhSchedules: state.counter(W.BH_SCHEDULES),
-    },
+    counters: readCounters(state),
     watched,
   };
 }
