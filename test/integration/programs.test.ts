@@ -18,8 +18,8 @@ import { taskIds, taskStat } from '../../lib/tools/inspect/procfs';
 import { kernelArch } from '../../lib/tools/inspect/syscalls';
 import { close, eventfdWrite } from '../../lib/sys/fd';
 import { pidfdGetfd, pidfdOpen } from '../../lib/sys/pidfd';
-import { CLI, runNode, startJson, stop } from '../helpers/children';
-import { DEVICE_ID, hmp, iothreadSet, IOTHREAD_ID, killQemu, qmpSend, Qemu, QEMU, startQemu } from '../helpers/qemu';
+import { CLI, runNode, startJson, stop } from '../support/children';
+import { DEVICE_ID, hmp, iothreadSet, IOTHREAD_ID, killQemu, qmpSend, Qemu, QEMU, startQemu } from '../support/qemu';
 
 const TIMEOUT = 240_000;
 
