@@ -7,16 +7,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { test, TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
-import { readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from 'node:worker_threads';
 import { AioContext, AioContextRef, Attachment, BhRef, sys } from '../../lib';
+import { openFds, runChild, sleep, startWorker } from '../support';
 
-const LIB = resolve(__dirname, '../../lib');
 const TIMEOUT = { timeout: 180_000 };
 /** Repetitions of a wake-up path (see the top). */
 const ROUNDS = 200;
@@ -29,53 +24,6 @@ function attachedContext(t: TestContext): { ctx: AioContext; attachment: Attachm
   const ctx = new AioContext();
   t.signal.addEventListener('abort', () => ctx.close(), { once: true });
   return { ctx, attachment: ctx.attach() };
-}
-
-function fdCount(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
-/**
- * A worker running `body` (CommonJS) with `lib` (the package) and `workerData` in scope,
- * terminated when the test ends (a test that timed out must not leave it running).
- */
-function worker(t: TestContext, body: string, workerData: unknown = {}): Worker {
-  const code = `const { parentPort, workerData } = require('node:worker_threads');
-    const lib = require(${JSON.stringify(LIB)});
-    ${body}`;
-  const w = new Worker(code, { eval: true, workerData });
-  t.signal.addEventListener('abort', () => void w.terminate(), { once: true });
-  return w;
-}
-
-/** The worker's messages, in order, one per call. */
-function inbox(w: Worker): () => Promise<unknown> {
-  const queue: unknown[] = [];
-  let waiting: ((m: unknown) => void) | null = null;
-  w.on('message', (m) => {
-    if (waiting) waiting(m);
-    else queue.push(m);
-    waiting = null;
-  });
-  return () => (queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((done) => (waiting = done)));
-}
-
-interface ChildResult {
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `body` in a child Node process with `lib` in scope; killed if it outlives `ms`. */
-function child(body: string, ms = 120_000): Promise<ChildResult> {
-  const script = `const lib = require(${JSON.stringify(LIB)});\n${body}`;
-  return new Promise((done) => {
-    execFile(process.execPath, ['-e', script], { timeout: ms }, (err, stdout, stderr) => {
-      const e = err as (Error & { code?: number; signal?: string }) | null;
-      done({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr });
-    });
-  });
 }
 
 test('main thread: a BhRef scheduled from a worker runs on the main loop, which stays responsive', TIMEOUT, async (t) => {
@@ -96,17 +44,17 @@ test('main thread: a BhRef scheduled from a worker runs on the main loop, which 
     Atomics.add(ran, 0, 1);
     Atomics.notify(ran, 0);
   });
-  const w = worker(
-    t,
-    `const bh = lib.BhRef.from(workerData.bh);
-    for (let i = 1; i <= workerData.rounds; i++) {
+  const w = startWorker(
+    `const bh = lib.BhRef.from(data.bh);
+    for (let i = 1; i <= data.rounds; i++) {
       bh.schedule();
-      while (Atomics.load(workerData.ran, 0) < i) Atomics.wait(workerData.ran, 0, i - 1);
+      while (Atomics.load(data.ran, 0) < i) Atomics.wait(data.ran, 0, i - 1);
     }`,
     { bh: bh.ref(), ran, rounds: ROUNDS },
+    { test: t },
   );
-  const [code] = await once(w, 'exit');
-  assert.equal(code, 0);
+  await w.done();
+  assert.equal(await w.exited, 0);
   assert.equal(Atomics.load(ran, 0), ROUNDS);
   assert.ok(ctx.stats.kicks > 0, 'the worker woke the sleeping loop through the eventfd');
 });
@@ -172,16 +120,15 @@ test('an external handler is not served while disabled, and is after enableExter
 
     // Each round the worker enables external clients, and its kick wakes the main loop.
     const round = new Int32Array(new SharedArrayBuffer(4));
-    const enabler = worker(
-      t,
-      `const ctx = lib.AioContextRef.from(workerData.ctx);
-      for (let i = 1; i <= workerData.rounds; i++) {
-        while (Atomics.load(workerData.round, 0) < i) Atomics.wait(workerData.round, 0, i - 1);
+    const enabler = startWorker(
+      `const ctx = lib.AioContextRef.from(data.ctx);
+      for (let i = 1; i <= data.rounds; i++) {
+        while (Atomics.load(data.round, 0) < i) Atomics.wait(data.round, 0, i - 1);
         ctx.enableExternal();
       }`,
       { ctx: ctx.ref(), round, rounds: ROUNDS },
+      { test: t },
     );
-    const enablerExit = once(enabler, 'exit'); // listen now: it exits right after its last enable
     for (let i = 1; i <= ROUNDS; i++) {
       if (i > 1) {
         ctx.disableExternal();
@@ -193,8 +140,8 @@ test('an external handler is not served while disabled, and is after enableExter
       await servedNow;
     }
     assert.equal(served, ROUNDS);
-    const [code] = await enablerExit;
-    assert.equal(code, 0);
+    await enabler.done();
+    assert.equal(await enabler.exited, 0);
   } finally {
     ctx.close(); // detaches: the loop stops watching the fds before they close
     sys.close(r);
@@ -207,9 +154,8 @@ test('an fd closed and reused within a round, with a new handler, is watched ane
   let fds = sys.pipe2();
   // Writes one byte to the fd it is given (+1 in `request`), from an otherwise silent thread.
   const request = new Int32Array(new SharedArrayBuffer(4));
-  const writer = worker(
-    t,
-    `const request = workerData.request;
+  const writer = startWorker(
+    `const request = data.request;
     for (;;) {
       Atomics.wait(request, 0, 0);
       const fd = Atomics.exchange(request, 0, 0) - 1;
@@ -217,6 +163,7 @@ test('an fd closed and reused within a round, with a new handler, is watched ane
       lib.sys.write(fd, Buffer.from('x'));
     }`,
     { request },
+    { test: t },
   );
   const writeFrom = (fd: number): void => {
     Atomics.store(request, 0, fd + 1);
@@ -251,7 +198,7 @@ test('an fd closed and reused within a round, with a new handler, is watched ane
     for (const fd of fds) sys.close(fd);
     Atomics.store(request, 0, -1); // the writer's stop request
     Atomics.notify(request, 0);
-    await once(writer, 'exit');
+    await writer.done();
   }
 });
 
@@ -349,7 +296,7 @@ test('callbacks run in the async context of attach() (MakeCallback)', TIMEOUT, a
 });
 
 test('unref() lets the process exit while attached (child process)', TIMEOUT, async () => {
-  const r = await child(`
+  const r = await runChild(`
     const ctx = new lib.AioContext();
     const a = ctx.attach().unref();
     setTimeout(() => console.log('loop ran'), 10);
@@ -360,7 +307,7 @@ test('unref() lets the process exit while attached (child process)', TIMEOUT, as
 });
 
 test('ref() keeps the process alive until detach() (child process)', TIMEOUT, async () => {
-  const r = await child(`
+  const r = await runChild(`
     const { Worker } = require('node:worker_threads');
     const ctx = new lib.AioContext();
     const a = ctx.attach().unref().ref();
@@ -372,7 +319,7 @@ test('ref() keeps the process alive until detach() (child process)', TIMEOUT, as
     new Worker(\`const { workerData } = require('node:worker_threads');
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
       require(workerData.lib).BhRef.from(workerData.bh).schedule();\`,
-      { eval: true, workerData: { lib: ${JSON.stringify(LIB)}, bh: bh.ref() } }).unref();
+      { eval: true, workerData: { lib: process.env.AIO_TEST_LIB, bh: bh.ref() } }).unref();
     process.on('exit', () => console.log('exit attached=' + a.attached));`);
   assert.equal(r.signal, null, 'exited by itself once detached');
   assert.equal(r.code, 0, r.stderr);
@@ -380,7 +327,7 @@ test('ref() keeps the process alive until detach() (child process)', TIMEOUT, as
 });
 
 test('an exception in a callback surfaces as uncaughtException (child process)', TIMEOUT, async () => {
-  const handled = await child(`
+  const handled = await runChild(`
     const ctx = new lib.AioContext();
     ctx.attach();
     process.on('uncaughtException', (err) => {
@@ -395,7 +342,7 @@ test('an exception in a callback surfaces as uncaughtException (child process)',
   assert.equal(handled.code, 0, handled.stderr);
   assert.equal(handled.stdout, 'caught boom\nstill dispatching\n');
 
-  const unhandled = await child(`
+  const unhandled = await runChild(`
     const ctx = new lib.AioContext();
     ctx.attach();
     ctx.bhNew(() => { throw new Error('boom'); }).schedule();`);
@@ -406,7 +353,7 @@ test('an exception in a callback surfaces as uncaughtException (child process)',
 
 test('an fd the loop cannot watch is reported as uncaughtException; the rest still runs (child process)', TIMEOUT, async () => {
   // epoll refuses regular files (EPERM); ppoll, and so poll(), reports them always ready.
-  const r = await child(`
+  const r = await runChild(`
     const ctx = new lib.AioContext();
     ctx.attach();
     const file = require('node:fs').openSync(process.execPath, 'r');
@@ -426,65 +373,62 @@ test('an fd the loop cannot watch is reported as uncaughtException; the rest sti
 });
 
 test('inside a worker: attached there, driven from the main thread, exits cleanly with no leaked fds', TIMEOUT, async (t) => {
-  const before = fdCount();
+  const before = openFds();
   const [r, w] = sys.pipe2();
-  const thread = worker(
-    t,
+  const thread = startWorker(
     `const ctx = new lib.AioContext();
     const attachment = ctx.attach();
     let pings = 0;
-    const ping = ctx.bhNew(() => parentPort.postMessage({ ping: ++pings }));
+    const ping = ctx.bhNew(() => send({ ping: ++pings }));
     const stop = ctx.bhNew(() => {
       ctx.close();
-      parentPort.postMessage({ attached: attachment.attached });
+      send({ attached: attachment.attached });
     });
-    ctx.setFdHandler(workerData.fd, {
+    ctx.setFdHandler(data.fd, {
       read: (fd) => {
         lib.sys.read(fd, Buffer.alloc(64));
-        parentPort.postMessage({ read: true });
+        send({ read: true });
       },
     });
-    // No listener on parentPort: only the attachment keeps this worker alive.
-    parentPort.postMessage({ ping: ping.ref(), stop: stop.ref() });`,
+    // The body returns now, and no receive() is pending: only the attachment keeps this
+    // worker alive.
+    send({ ping: ping.ref(), stop: stop.ref() });`,
     { fd: r },
+    { test: t },
   );
-  const exited = once(thread, 'exit');
-  const next = inbox(thread);
-  const refs = (await next()) as { ping: unknown; stop: unknown };
+  const refs = (await thread.next()) as { ping: unknown; stop: unknown };
   for (let i = 1; i <= 3; i++) {
     BhRef.from(refs.ping).schedule();
-    assert.deepEqual(await next(), { ping: i });
+    assert.deepEqual(await thread.next(), { ping: i });
   }
   sys.write(w, Buffer.from('x'));
-  assert.deepEqual(await next(), { read: true });
+  assert.deepEqual(await thread.next(), { read: true });
   BhRef.from(refs.stop).schedule();
-  assert.deepEqual(await next(), { attached: false });
-  const [code] = await exited;
-  assert.equal(code, 0, 'the worker ended by itself once detached');
+  assert.deepEqual(await thread.next(), { attached: false });
+  assert.equal(await thread.exited, 0, 'the worker ended by itself once detached');
   sys.close(r);
   sys.close(w);
-  assert.equal(fdCount(), before);
+  assert.equal(openFds(), before);
 });
 
 for (const how of ['terminate', 'process.exit'] as const) {
   test(`a worker that exits while attached (${how}) is detached by the env cleanup hook`, TIMEOUT, async (t) => {
-    const before = fdCount();
-    const thread = worker(
-      t,
+    const before = openFds();
+    const thread = startWorker(
       `const ctx = new lib.AioContext();
       ctx.attach();
       const bye = ctx.bhNew(() => process.exit(3));
-      parentPort.postMessage({ ctx: ctx.ref(), bye: bye.ref() });`,
+      send({ ctx: ctx.ref(), bye: bye.ref() });`,
+      undefined,
+      { test: t },
     );
-    const exited = once(thread, 'exit');
-    const [refs] = await once(thread, 'message');
+    const refs = await thread.next();
     if (how === 'terminate') void thread.terminate();
     else BhRef.from(refs.bye).schedule(); // process.exit() from inside the check callback
-    const [code] = await exited;
-    assert.equal(code, how === 'terminate' ? 1 : 3);
+    assert.equal(await thread.exited, how === 'terminate' ? 1 : 3);
     // The worker never closed its context: the env cleanup hooks closed its eventfd and
     // detached it from the loop.
     assert.equal(AioContextRef.from(refs.ctx).stats.closed, true);
-    assert.equal(fdCount(), before);
+    assert.equal(openFds(), before);
   });
 }

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { AioContext, ByteChannel, ByteChannelProducer, IOThread } from '../../lib';
-import { fixture, openFdCount, SLOW, startThread, waitFor } from '../support/aio';
+import { fixture, openFds, SLOW, startThread, waitFor } from '../support';
 import { fillMessage, messageLength } from '../fixtures/channel-iothread';
 import type * as Consumer from '../fixtures/channel-iothread';
 
@@ -58,13 +58,13 @@ test('a producer blocked on a full channel is released by the consumer', async (
   Atomics.store(new Int32Array(gate), 0, 1);
   Atomics.notify(new Int32Array(gate), 0);
   await Promise.race([Promise.all([blocked, queued]), sleep(20_000).then(() => assert.fail('the producer was not released'))]);
-  await waitFor(() => released, 1000, 'release');
+  await waitFor(() => released, { timeoutMs: 1000, what: 'release' });
   const s = await t.call('stats');
   assert.deepEqual({ received: s.received, bad: s.bad }, { received: seq + 2, bad: 0 });
 });
 
 test('four producer threads: every message arrives, in order per producer', { timeout: 300_000 }, async (tc) => {
-  const fds = openFdCount();
+  const fds = openFds();
   const spread = 100;
   const t = await start(tc, { capacity: 4096, spread });
   const count = SLOW ? 1000 : 10_000;
@@ -84,7 +84,7 @@ test('four producer threads: every message arrives, in order per producer', { ti
   assert.equal(s.received, producers * count);
   assert.deepEqual(s.next, Array(producers).fill(count));
   await t.stop();
-  await waitFor(() => openFdCount() === fds, 5_000, `fd count back to ${fds} (now ${openFdCount()})`);
+  await waitFor(() => openFds() === fds, { timeoutMs: 5_000, what: () => `fd count back to ${fds} (now ${openFds()})` });
 });
 
 test('argument errors are coded', () => {

@@ -3,8 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AioContext, EventNotifier, sys } from '../../lib';
 import { W } from '../../lib/aio/shared-state';
-import { SLOW } from '../support/aio';
-import { HangGuard } from '../support/hang-guard';
+import { HangGuard, SLOW } from '../support';
 
 // These tests poll on their own thread: a poll(true) that should return at once but sleeps
 // (a lost wake-up, a missed NOTIFIED) is rescued by the guard thread and fails the test.

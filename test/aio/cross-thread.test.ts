@@ -7,8 +7,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { AioContextRef, sys } from '../../lib';
 import { W } from '../../lib/aio/shared-state';
-import { asleepAgain, asleepForever, EMULATED, fixture, openFdCount, SLOW, startThread, stopThread, waitFor } from '../support/aio';
-import { controlNotRun } from '../support/workers';
+import {
+  asleepAgain,
+  asleepForever,
+  controlNotRun,
+  EMULATED,
+  fixture,
+  openFds,
+  SLOW,
+  startThread,
+  stopThread,
+  waitFor,
+} from '../support';
 
 const PRODUCERS = 4;
 
@@ -22,7 +32,7 @@ async function startCounter(t: TestContext, producers: number, sigioKick: boolea
 }
 
 test('4 threads schedule and notify one IOThread: every item consumed, no wake-up lost', { timeout: 600_000 }, async (t) => {
-  const fds = openFdCount();
+  const fds = openFds();
   const rounds = SLOW ? 1_000 : 10_000;
   const burst = SLOW ? 10_000 : 100_000;
   const { thread, data, consumed } = await startCounter(t, PRODUCERS, false);
@@ -44,8 +54,7 @@ test('4 threads schedule and notify one IOThread: every item consumed, no wake-u
   const expected = rounds + burst;
   await waitFor(
     () => Array.from({ length: PRODUCERS }, (_, p) => Atomics.load(consumed, p)).every((n) => n === expected),
-    30_000,
-    'every produced item to be consumed',
+    { timeoutMs: 30_000, what: 'every produced item to be consumed' },
   );
   const stats = thread.ctx.stats;
   await stopThread(thread);
@@ -56,7 +65,7 @@ test('4 threads schedule and notify one IOThread: every item consumed, no wake-u
   );
   assert.equal(new Int32Array(data.pending).reduce((a, b) => a + b, 0), 0);
   assertCoalesced(stats);
-  await waitFor(() => openFdCount() === fds, 5_000, 'fds released');
+  await waitFor(() => openFds() === fds, { timeoutMs: 5_000, what: 'fds released' });
 });
 
 /**
@@ -123,18 +132,18 @@ test('seed: enableExternal() kicks an IOThread asleep on a set without its devic
 
     if (fixed) {
       thread.ctx.enableExternal();
-      await waitFor(() => served() === 1, 10_000, 'the device to be served after enableExternal()');
+      await waitFor(() => served() === 1, { timeoutMs: 10_000, what: 'the device to be served after enableExternal()' });
     } else {
       // The positive control: the old enable leaves the IOThread asleep on its stale set.
       brokenEnableExternal(thread.ctx);
       await assert.rejects(
-        waitFor(() => served() === 2, 1_500, 'the device (broken enable)'),
+        waitFor(() => served() === 2, { timeoutMs: 1_500, what: 'the device (broken enable)' }),
         /timed out/,
         'the broken enable must hang: otherwise this test could not catch a missing kick',
       );
       assert.equal(thread.ctx.stats.polling, true);
       thread.ctx.notify(); // what the fix adds
-      await waitFor(() => served() === 2, 10_000, 'the device after the late kick');
+      await waitFor(() => served() === 2, { timeoutMs: 10_000, what: 'the device after the late kick' });
     }
   }
   await stopThread(thread);
@@ -162,7 +171,7 @@ test('SIGIO path: the signal alone wakes a sleeping IOThread; a rescue is counte
     thread.ctx.notify();
     await asleepAgain(thread.ctx, before); // the signal alone ended that sleep
     if (EMULATED) controlNotRun(t, `the rescue count (${EMULATED}: qemu-user may re-raise a queued signal as SI_USER, dropping the sigqueue value that tags a rescue)`);
-    else await waitFor(() => thread.ctx.stats.rescues === 1, 10_000, 'a rescue');
+    else await waitFor(() => thread.ctx.stats.rescues === 1, { timeoutMs: 10_000, what: 'a rescue' });
   } finally {
     Atomics.store(words, W.EVENTFD, eventfd);
     sys.close(decoy);
@@ -172,7 +181,7 @@ test('SIGIO path: the signal alone wakes a sleeping IOThread; a rescue is counte
   await asleepForever(thread.ctx);
   const sigioKicks = thread.ctx.stats.sigioKicks;
   thread.ctx.notify();
-  await waitFor(() => thread.ctx.stats.sigioKicks === sigioKicks + 1, 10_000, 'a SIGIO kick');
+  await waitFor(() => thread.ctx.stats.sigioKicks === sigioKicks + 1, { timeoutMs: 10_000, what: 'a SIGIO kick' });
   assert.ok(thread.ctx.stats.kicks >= 1);
   await stopThread(thread);
   assert.equal(sys.relaySubscribers('SIGIO'), 0);

@@ -4,14 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AioContext, sys } from '../../lib';
 import { EPOLL_THRESHOLD } from '../../lib/aio/fd-handlers';
-import { asleepForever, fixture, openFdCount, startThread, stopThread, waitFor } from '../support/aio';
+import { asleepForever, fixture, openFds, startThread, stopThread, waitFor } from '../support';
 
 function pipes(n: number): Array<[number, number]> {
   return Array.from({ length: n }, () => sys.pipe2());
 }
 
 test('a context with many handlers switches to epoll and serves every fd', () => {
-  const fds = openFdCount();
+  const fds = openFds();
   const ctx = new AioContext({ sigioKick: false });
   const ps = pipes(EPOLL_THRESHOLD + 36);
   const served = new Map<number, number>();
@@ -55,7 +55,7 @@ test('a context with many handlers switches to epoll and serves every fd', () =>
     sys.close(r);
     sys.close(w);
   }
-  assert.equal(openFdCount(), fds);
+  assert.equal(openFds(), fds);
 });
 
 test('an IOThread asleep in epoll_wait is woken by a bottom half', { timeout: 60_000 }, async (t) => {
@@ -65,6 +65,6 @@ test('an IOThread asleep in epoll_wait is woken by a bottom half', { timeout: 60
   assert.equal(thread.ctx.stats.epoll, true);
   Atomics.add(new Int32Array(data.pending), 0, 1);
   (thread.setupResult as { drain: { schedule(): void } }).drain.schedule();
-  await waitFor(() => Atomics.load(new Int32Array(data.consumed), 0) === 1, 10_000, 'the bottom half');
+  await waitFor(() => Atomics.load(new Int32Array(data.consumed), 0) === 1, { timeoutMs: 10_000, what: 'the bottom half' });
   await stopThread(thread);
 });

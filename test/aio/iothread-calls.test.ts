@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { AioContextRef, IOThread, IOThreadClient, sys } from '../../lib';
-import { fixture, openFdCount, SLOW, startThread, waitFor, within } from '../support/aio';
+import { fixture, openFds, SLOW, startThread, startWorker, waitFor, within } from '../support';
 import type * as Device from '../fixtures/calls-iothread';
 
 const start = (tc: Parameters<typeof startThread>[0]) =>
@@ -148,7 +148,7 @@ test('calls pending when the thread is terminated reject ERR_AIO_CLOSED', async 
   const flag = new SharedArrayBuffer(4);
   const pending = Promise.allSettled([t.call('spinUntil', flag), t.call('add', 1, 2)]);
   await assert.rejects(t.stop({ timeout: 200 }), { code: 'ERR_AIO_TIMEOUT' });
-  await waitFor(() => t.exited, 20_000, 'the terminated thread to exit');
+  await waitFor(() => t.exited, { timeoutMs: 20_000, what: 'the terminated thread to exit' });
   for (const r of await pending) {
     assert.equal(r.status, 'rejected');
     assert.equal((r as PromiseRejectedResult).reason.code, 'ERR_AIO_CLOSED');
@@ -156,7 +156,7 @@ test('calls pending when the thread is terminated reject ERR_AIO_CLOSED', async 
 });
 
 test('thousands of calls from 4 threads: none lost, FIFO per sender', { timeout: 300_000 }, async (tc) => {
-  const fds = openFdCount();
+  const fds = openFds();
   const t = await start(tc);
   const calls = SLOW ? 500 : 2500;
   const senders = 4;
@@ -177,31 +177,26 @@ test('thousands of calls from 4 threads: none lost, FIFO per sender', { timeout:
   // Each sender's posts were sent before its last call's answer: all have run.
   assert.deepEqual(await t.call('sequenceStats'), { received: senders * 2 * calls, outOfOrder: 0, senders });
   await t.stop();
-  await waitFor(() => openFdCount() === fds, 5_000, `fd count back to ${fds} (now ${openFdCount()})`);
+  await waitFor(() => openFds() === fds, { timeoutMs: 5_000, what: () => `fd count back to ${fds} (now ${openFds()})` });
 });
 
 test('a client on another thread: its calls reject ERR_AIO_CLOSED once the IOThread stops', async () => {
   const t = await IOThread.start<typeof Device>({ module: fixture('calls-iothread'), data: { greeting: 'x' }, sigioKick: false });
   const client = t.connect();
-  const code = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    const { IOThreadClient } = require(${JSON.stringify(require.resolve('../../lib'))});
-    const c = IOThreadClient.from(workerData.client);
-    c.call('add', 20, 22).then(async (v) => {
-      parentPort.postMessage(v);
-      const pending = c.call('never');
-      parentPort.postMessage('waiting');
-      const r = await pending.then(() => 'resolved', (e) => e.code);
-      parentPort.postMessage(r);
-      parentPort.postMessage(await c.call('add', 1, 1).then(() => 'resolved', (e) => e.code));
-    });`;
-  const w = new Worker(code, { eval: true, workerData: { client }, transferList: [client.port] });
-  const exited = once(w, 'exit'); // listened for at once: it may exit while we await stop()
-  const messages: unknown[] = [];
-  w.on('message', (m) => messages.push(m));
-  await waitFor(() => messages.includes('waiting'), 20_000, 'the client to call');
+  const w = startWorker(
+    `const c = lib.IOThreadClient.from(data.client);
+    send(await c.call('add', 20, 22));
+    const pending = c.call('never');
+    send('waiting');
+    send(await pending.then(() => 'resolved', (e) => e.code));
+    send(await c.call('add', 1, 1).then(() => 'resolved', (e) => e.code));`,
+    { client },
+    { transferList: [client.port] },
+  );
+  const messages = [await w.next(), await w.next()];
   await t.stop();
-  await exited;
+  messages.push(await w.next(), await w.next());
+  await w.done();
   assert.deepEqual(messages, [42, 'waiting', 'ERR_AIO_CLOSED', 'ERR_AIO_CLOSED']);
 });
 
@@ -217,7 +212,7 @@ test("one sender's close() in the same round does not strand another sender's ca
   assert.equal(await b.call('add', 1, 1), 2); // both ports are attached
   // Hold the loop in a bottom half, so that the close and the call below reach it in one drain.
   t.setupResult.hold.schedule();
-  await waitFor(() => Atomics.load(gate, 1) === 1, 20_000, 'the IOThread to be held');
+  await waitFor(() => Atomics.load(gate, 1) === 1, { timeoutMs: 20_000, what: 'the IOThread to be held' });
   a.close();
   const answer = b.call('add', 2, 3);
   Atomics.store(gate, 0, 1);

@@ -3,15 +3,13 @@
 // (timers left by setup, a setup that never returns, in JavaScript or asleep in ppoll).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { emitToStarter, IOThread, sys } from '../../lib';
-import { openFdCount, waitFor, within } from '../support/aio';
+import { LIB_PATH, openFds, runChild, sleep, waitFor, within } from '../support';
 
-const LIB = JSON.stringify(require.resolve('../../lib'));
+const LIB = JSON.stringify(LIB_PATH);
 const dir = mkdtempSync(join(tmpdir(), 'aio-life-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -28,7 +26,7 @@ const BOUND = 30_000;
 
 test('setup() returning what structured clone cannot copy rejects with a coded TypeError, not {}', async () => {
   for (const value of ['() => 1', "Symbol('s')", '{ f() {} }']) {
-    const fds = openFdCount();
+    const fds = openFds();
     const err = await IOThread.start({ module: mod(`exports.setup = () => (${value});`), sigioKick: false }).then(
       () => assert.fail('start() resolved'),
       (e: unknown) => e,
@@ -36,7 +34,7 @@ test('setup() returning what structured clone cannot copy rejects with a coded T
     assert.ok(err instanceof TypeError, `${value}: ${String(err)}`);
     assert.equal((err as { code?: string }).code, 'ERR_INVALID_RETURN_VALUE');
     assert.match((err as Error).message, /setup\(\) returned a value that cannot be structured-cloned/);
-    await waitFor(() => openFdCount() === fds, 5_000, 'fds to be released');
+    await waitFor(() => openFds() === fds, { timeoutMs: 5_000, what: 'fds to be released' });
   }
 });
 
@@ -64,7 +62,7 @@ test('a module without setup() is a coded argument error', async () => {
 });
 
 test('stop() ends a thread whose setup left an interval and an open server behind', async () => {
-  const fds = openFdCount();
+  const fds = openFds();
   const m = mod(`
     exports.setup = () => {
       setInterval(() => {}, 5);
@@ -74,7 +72,7 @@ test('stop() ends a thread whose setup left an interval and an open server behin
   const t = await IOThread.start({ module: m, sigioKick: false });
   await within(t.stop(), BOUND, 'stop()');
   assert.equal(t.exited, true);
-  await waitFor(() => openFdCount() === fds, 5_000, `fd count back to ${fds} (now ${openFdCount()})`);
+  await waitFor(() => openFds() === fds, { timeoutMs: 5_000, what: () => `fd count back to ${fds} (now ${openFds()})` });
 });
 
 test('start({ timeout }) ends a setup that never returns: spinning, blocked in Atomics.wait, asleep in ppoll', async () => {
@@ -85,15 +83,15 @@ test('start({ timeout }) ends a setup that never returns: spinning, blocked in A
     ppoll: 'exports.setup = (ctx) => { for (;;) ctx.poll(true); };',
   };
   for (const [kind, source] of Object.entries(setups)) {
-    const fds = openFdCount();
+    const fds = openFds();
     const started = IOThread.start({ module: mod(source), sigioKick: kind === 'ppoll', timeout: 300 });
     await within(assert.rejects(started, { code: 'ERR_AIO_TIMEOUT', message: /start\(\) timed out after 300 ms/ }), BOUND, `start() (${kind})`);
-    await waitFor(() => openFdCount() === fds && sys.relaySubscribers('SIGIO') === 0, 20_000, `${kind}: the thread to end and release its fds`);
+    await waitFor(() => openFds() === fds && sys.relaySubscribers('SIGIO') === 0, { timeoutMs: 20_000, what: `${kind}: the thread to end and release its fds` });
   }
 });
 
 test('start({ signal }): an abort ends the setup and rejects with an AbortError', async () => {
-  const fds = openFdCount();
+  const fds = openFds();
   const ac = new AbortController();
   const started = IOThread.start({ module: mod('exports.setup = (ctx) => { for (;;) ctx.poll(true); };'), sigioKick: false, signal: ac.signal });
   await sleep(50);
@@ -109,7 +107,7 @@ test('start({ signal }): an abort ends the setup and rejects with an AbortError'
     'start()',
   );
   await assert.rejects(IOThread.start({ module: mod('exports.setup = () => 1;'), signal: AbortSignal.abort() }), { name: 'AbortError' });
-  await waitFor(() => openFdCount() === fds, 20_000, `fd count back to ${fds} (now ${openFdCount()})`);
+  await waitFor(() => openFds() === fds, { timeoutMs: 20_000, what: () => `fd count back to ${fds} (now ${openFds()})` });
 });
 
 test('stop({ signal }) ends a thread stuck in a callback', async () => {
@@ -123,23 +121,19 @@ test('stop({ signal }) ends a thread stuck in a callback', async () => {
   const stopping = t.stop({ signal: ac.signal });
   setTimeout(() => ac.abort(), 100);
   await within(assert.rejects(stopping, { name: 'AbortError', code: 'ABORT_ERR' }), BOUND, 'stop()');
-  await waitFor(() => t.exited, 20_000, 'the thread to end');
+  await waitFor(() => t.exited, { timeoutMs: 20_000, what: 'the thread to end' });
   assert.equal(await stuck, 'ERR_AIO_CLOSED');
   await t.stop(); // already ended: resolves
 });
 
 test('the process can exit after start() gave up on a setup that never returns', async () => {
-  const script = `
-    const { IOThread } = require(${LIB});
-    const fs = require('node:fs');
-    fs.writeFileSync(process.argv[1], 'exports.setup = (ctx) => { for (;;) ctx.poll(true); };');
-    IOThread.start({ module: process.argv[1], timeout: 200 }).catch((e) => console.log(e.code));`;
-  const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-    const child = execFile(process.execPath, ['-e', script, join(dir, 'forever.js')], { timeout: BOUND }, (err, stdout) =>
-      resolve({ code: child.exitCode ?? (err ? -1 : 0), stdout }),
-    );
-  });
-  assert.deepEqual(out, { code: 0, stdout: 'ERR_AIO_TIMEOUT\n' });
+  const r = await runChild(
+    `require('node:fs').writeFileSync(data, 'exports.setup = (ctx) => { for (;;) ctx.poll(true); };');
+    lib.IOThread.start({ module: data, timeout: 200 }).catch((e) => console.log(e.code));`,
+    join(dir, 'forever.js'),
+    { timeoutMs: BOUND },
+  );
+  assert.deepEqual({ code: r.code, signal: r.signal, stdout: r.stdout }, { code: 0, signal: null, stdout: 'ERR_AIO_TIMEOUT\n' });
 });
 
 test('start() and stop() reject bad bounds with coded argument errors', async () => {

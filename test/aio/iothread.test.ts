@@ -5,7 +5,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IOThread, sys, BhRef } from '../../lib';
-import { asleepForever, fixture, openFdCount, SLOW, startThread, waitFor } from '../support/aio';
+import { asleepForever, fixture, openFds, SLOW, startThread, waitFor } from '../support';
 
 function counterData(producers = 1) {
   return {
@@ -15,7 +15,7 @@ function counterData(producers = 1) {
 }
 
 test('setupResult arrives with its refs revived; stop() from an infinite sleep', async (tc) => {
-  const fds = openFdCount();
+  const fds = openFds();
   const data = counterData();
   const t = await startThread(tc, { module: fixture('counter-iothread'), data, sigioKick: false });
   const { drain, tid } = t.setupResult as { drain: BhRef; tid: number };
@@ -24,7 +24,7 @@ test('setupResult arrives with its refs revived; stop() from an infinite sleep',
   await asleepForever(t.ctx);
   Atomics.add(new Int32Array(data.pending), 0, 5);
   drain.schedule();
-  await waitFor(() => Atomics.load(new Int32Array(data.consumed), 0) === 5, 10_000, 'the drain bottom half');
+  await waitFor(() => Atomics.load(new Int32Array(data.consumed), 0) === 5, { timeoutMs: 10_000, what: 'the drain bottom half' });
   await asleepForever(t.ctx);
   await t.stop();
   assert.equal(t.exited, true);
@@ -32,11 +32,11 @@ test('setupResult arrives with its refs revived; stop() from an infinite sleep',
   assert.throws(() => t.ctx.notify(), { code: 'ERR_AIO_CLOSED' });
   assert.throws(() => drain.schedule(), { code: 'ERR_AIO_CLOSED' });
   await t.stop(); // idempotent
-  assert.equal(openFdCount(), fds);
+  assert.equal(openFds(), fds);
 });
 
 test('an exception in setup() rejects start() and leaves nothing behind', async () => {
-  const fds = openFdCount();
+  const fds = openFds();
   const dir = mkdtempSync(join(tmpdir(), 'aio-'));
   const mod = join(dir, 'bad.js');
   writeFileSync(mod, "exports.setup = () => { throw new Error('setup failed on purpose'); };");
@@ -44,7 +44,7 @@ test('an exception in setup() rejects start() and leaves nothing behind', async 
   writeFileSync(mod, 'exports.nothing = 1;');
   await assert.rejects(IOThread.start({ module: mod, sigioKick: false }), /does not export a setup/);
   rmSync(dir, { recursive: true });
-  await waitFor(() => openFdCount() === fds, 5_000, 'fds to be released');
+  await waitFor(() => openFds() === fds, { timeoutMs: 5_000, what: 'fds to be released' });
 });
 
 test('an exception in a callback surfaces as an error event and the thread shuts down', async () => {
@@ -69,7 +69,7 @@ test('start() rejects bad options', async () => {
 });
 
 test('200 start/stop cycles leave no fd, thread or relay behind', { timeout: 600_000 }, async () => {
-  const fds = openFdCount();
+  const fds = openFds();
   const cycles = 200;
   const parallel = SLOW ? 4 : 2;
   for (let done = 0; done < cycles; done += parallel) {
@@ -81,11 +81,11 @@ test('200 start/stop cycles leave no fd, thread or relay behind', { timeout: 600
     );
   }
   assert.equal(sys.relaySubscribers('SIGIO'), 0);
-  await waitFor(() => openFdCount() === fds, 5_000, `fd count back to ${fds} (now ${openFdCount()})`);
+  await waitFor(() => openFds() === fds, { timeoutMs: 5_000, what: () => `fd count back to ${fds} (now ${openFds()})` });
 });
 
 test('a worker terminated while asleep in ppoll exits once kicked and releases its fds', async () => {
-  const fds = openFdCount();
+  const fds = openFds();
   const t = await IOThread.start({ module: fixture('counter-iothread'), data: counterData(), sigioKick: true });
   assert.equal(sys.relaySubscribers('SIGIO'), 1);
   await asleepForever(t.ctx);
@@ -93,7 +93,7 @@ test('a worker terminated while asleep in ppoll exits once kicked and releases i
   // terminate() cannot interrupt a native ppoll: another thread has to wake it.
   t.ctx.notify();
   await terminated;
-  await waitFor(() => t.exited, 10_000, 'the worker to exit');
+  await waitFor(() => t.exited, { timeoutMs: 10_000, what: 'the worker to exit' });
   assert.equal(sys.relaySubscribers('SIGIO'), 0);
-  await waitFor(() => openFdCount() === fds, 5_000, `fd count back to ${fds} (now ${openFdCount()})`);
+  await waitFor(() => openFds() === fds, { timeoutMs: 5_000, what: () => `fd count back to ${fds} (now ${openFds()})` });
 });

@@ -58,8 +58,7 @@ import assert from 'node:assert/strict';
 import * as fc from 'fast-check';
 import { AioContext, Bh, EventNotifier, sys, Timer } from '../../lib';
 import { W } from '../../lib/aio/shared-state';
-import { openFdCount, SLOW } from '../support/aio';
-import { HangGuard } from '../support/hang-guard';
+import { HangGuard, openFds, SLOW } from '../support';
 
 // ---------------------------------------------------------------------------------------
 // Operations (plain data: fast-check prints and shrinks them)
@@ -1022,7 +1021,7 @@ function describe(i: number, op: Op, note = ''): string {
 }
 
 function runSequence(ops: Op[], sigio: boolean, guard: HangGuard): void {
-  const fdsBefore = openFdCount();
+  const fdsBefore = openFds();
   const base = process.hrtime.bigint();
   const model = new Model(base);
   const real = new Real(base, sigio);
@@ -1102,7 +1101,7 @@ function runSequence(ops: Op[], sigio: boolean, guard: HangGuard): void {
   } finally {
     real.close();
   }
-  const fdsAfter = openFdCount();
+  const fdsAfter = openFds();
   if (fdsAfter !== fdsBefore) {
     throw failure(`${fdsAfter - fdsBefore} fds leaked (${fdsBefore} before, ${fdsAfter} after)`);
   }
@@ -1249,7 +1248,7 @@ test('AioContext agrees with the model of aio_poll on random operation sequences
   let ops = 0;
   let polls = 0;
   try {
-    const fdsBefore = openFdCount();
+    const fdsBefore = openFds();
     const start = process.hrtime.bigint();
     fc.assert(
       fc.property(sigioArb, opsArb, (sigio, seq) => {
@@ -1263,7 +1262,7 @@ test('AioContext agrees with the model of aio_poll on random operation sequences
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     t.diagnostic(`${sequences} sequences, ${ops} operations (${polls} polls) in ${ms.toFixed(0)} ms`);
     t.diagnostic(`seen: ${JSON.stringify(seen)}`);
-    assert.equal(openFdCount(), fdsBefore);
+    assert.equal(openFds(), fdsBefore);
     // Coverage: a run of the default size (or more) must have exercised every case the
     // model distinguishes, or it passed without testing them. A smaller run says so.
     const rare = Object.entries(seen).filter(([, n]) => n === 0).map(([k]) => k);

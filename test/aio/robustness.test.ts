@@ -2,28 +2,14 @@
 // names each class, the rule that closes it, and these tests.
 import { test, TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { closeSync, fstatSync, mkdtempSync, openSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
 import { AioContext, AioContextRef, BhRef, EventNotifier, sys } from '../../lib';
 import { W } from '../../lib/aio/shared-state';
 import { SLOTS_PER_CHUNK } from '../../lib/aio/bottom-half';
-import { asleepForever, EMULATED } from '../support/aio';
-import { controlNotRun } from '../support/workers';
-
-const LIB = resolve(__dirname, '..', '..', 'lib');
-
-function worker(t: TestContext, body: string, workerData: unknown = {}): Worker {
-  const code = `const { parentPort, workerData } = require('node:worker_threads');
-    const lib = require(${JSON.stringify(LIB)});
-    ${body}`;
-  const w = new Worker(code, { eval: true, workerData });
-  t.after(() => w.terminate());
-  return w;
-}
+import { asleepForever, controlNotRun, EMULATED, fdsTo, LIB_PATH, startWorker } from '../support';
 
 /**
  * A new empty scratch file, opened again and again until `done(fd)` says so for the last
@@ -69,18 +55,17 @@ const endings = [
 for (const e of endings) {
   for (const sigioKick of [false, true]) {
     test(`stale fd: a context whose worker ended (${e.name}, sigioKick ${sigioKick}) is closed; no ref writes the reused number`, { timeout: 60_000 }, async (t) => {
-      const w = worker(
-        t,
-        `const ctx = new lib.AioContext({ sigioKick: workerData.sigioKick });
+      const w = startWorker(
+        `const ctx = new lib.AioContext({ sigioKick: data.sigioKick });
         const bh = ctx.bhNew(() => {});
         const bye = ctx.bhNew(() => process.exit(3));
-        parentPort.postMessage({ ctx: ctx.ref(), bh: bh.ref(), bye: bye.ref() });
-        if (workerData.attach) ctx.attach();
+        send({ ctx: ctx.ref(), bh: bh.ref(), bye: bye.ref() });
+        if (data.attach) ctx.attach();
         else for (;;) ctx.poll(true);`,
         { sigioKick, attach: e.attach },
+        { test: t },
       );
-      const exited = once(w, 'exit');
-      const [refs] = await once(w, 'message');
+      const refs = await w.next();
       const ref = AioContextRef.from(refs.ctx);
       const eventfd = new Int32Array(ref.sab)[W.EVENTFD];
       if (e.end === 'exit') BhRef.from(refs.bye).schedule();
@@ -90,7 +75,7 @@ for (const e of endings) {
         if (!e.attach) ref.notify(); // terminate() cannot interrupt a native ppoll
         await terminated;
       }
-      await exited;
+      await w.exited;
       assert.equal(ref.stats.closed, true, 'the shared state says closed');
       const { files, hit } = openUntil(t, eventfd);
       assert.equal(hit, eventfd, `a file took the freed eventfd number ${eventfd} (${files.length} opened)`);
@@ -178,7 +163,7 @@ test('epoll fallback: a handler whose fd was closed (EBADF) does not stop the ot
 
 test('epoll fallback: at the fd limit (ulimit -n) a context with 64 handlers serves them with ppoll', () => {
   const child = `
-    const lib = require(${JSON.stringify(LIB)});
+    const lib = require(${JSON.stringify(LIB_PATH)});
     const fs = require('node:fs');
     const ctx = new lib.AioContext({ sigioKick: false });
     const served = new Set();
@@ -215,13 +200,7 @@ test("own fds: setFdHandler() refuses the context's eventfd, relay pipe and epol
     assert.throws(() => ctx.setFdHandler(fd, { read: () => {} }), { code: 'ERR_INVALID_ARG_VALUE', name: 'TypeError' });
     assert.throws(() => ctx.setFdHandler(fd, null), { code: 'ERR_INVALID_ARG_VALUE' });
   }
-  const epollFds = () => readdirSync('/proc/self/fd').map(Number).filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:[eventpoll]';
-    } catch {
-      return false;
-    }
-  });
+  const epollFds = () => fdsTo('anon_inode:[eventpoll]');
   const before = new Set(epollFds());
   const served = new Set<number>();
   readablePipes(t, ctx, 64, served);
@@ -270,29 +249,28 @@ test('bh generations: a slot whose generations ran out retires; a stale BhRef ne
 async function crossThreadWakes(t: TestContext, ctx: AioContext, kicks: number, storm = false): Promise<void> {
   const bh = ctx.bhNew(() => {});
   const done = new Int32Array(new SharedArrayBuffer(4));
-  const w = worker(
-    t,
-    `const bh = lib.BhRef.from(workerData.bh);
-    const ref = lib.AioContextRef.from(workerData.ctx);
-    const done = new Int32Array(workerData.done);
+  const w = startWorker(
+    `const bh = lib.BhRef.from(data.bh);
+    const ref = lib.AioContextRef.from(data.ctx);
+    const done = new Int32Array(data.done);
     let sleeps = -1;
-    for (let i = 0; i < workerData.kicks; i++) {
+    for (let i = 0; i < data.kicks; i++) {
       // Wait for a new sleep of the home thread, so that every schedule needs a kick.
       for (let s = ref.stats; !(s.polling && s.sleeps > sleeps); s = ref.stats) Atomics.wait(done, 0, 0, 1);
       sleeps = ref.stats.sleeps;
       bh.schedule();
-      if (workerData.storm) lib.sys.kill(process.pid, 'SIGIO'); // a SIGIO from outside the protocol
+      if (data.storm) lib.sys.kill(process.pid, 'SIGIO'); // a SIGIO from outside the protocol
     }
     Atomics.store(done, 0, 1);`,
     { bh: bh.ref(), ctx: ctx.ref(), done: done.buffer, kicks, storm },
+    { test: t },
   );
-  const exit = once(w, 'exit');
   // Sleeps bounded by a 1 s timer: a lost wake-up shows as a slow test, not a hang.
   const guard = ctx.timerNew(() => guard.mod(ctx.clockNs() + 1_000_000_000n));
   guard.mod(ctx.clockNs() + 1_000_000_000n);
   while (Atomics.load(done, 0) === 0) ctx.poll(true);
   guard.del();
-  await exit;
+  await w.done();
 }
 
 test('rescues: 0 on a healthy host, with two contexts and an outside SIGIO storm', { timeout: 120_000 }, async (t) => {

@@ -13,10 +13,7 @@ import { ReplayRun } from '../../lib/tools/replays/run';
 import { SCENARIOS } from '../../lib/tools/replays/scenarios';
 import { StallReport } from '../../lib/observability/stall';
 import { HangWatchdog } from '../../lib/observability/watchdog';
-import { asleepForever } from '../support/aio';
-import { waitFor } from '../support/workers';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { asleepForever, sleep, waitFor } from '../support';
 
 test('HangWatchdog: no false alarm on an idle IOThread nor under a stress of bottom halves', { timeout: 120_000 }, async () => {
   const { thread, sab, bh } = await startProbeThread('watchdog-stress');

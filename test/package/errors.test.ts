@@ -18,7 +18,7 @@ import {
   validateUint64,
 } from '../../lib/validate';
 import { sys } from '../../lib';
-import { catchError, leakCheck, nodeFdError, TEST_TIMEOUT } from '../support/workers';
+import { catchError, leakCheck, nodeFdError, TEST_TIMEOUT } from '../support';
 
 leakCheck();
 const T = { timeout: TEST_TIMEOUT };

@@ -8,10 +8,10 @@
 // to signal) are left out of the generators: the point is the bad ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import * as fc from 'fast-check';
 import { AioContext, AioContextRef, BhRef, EventNotifier, sys } from '../../lib';
 import { exposeContext } from '../../lib/observability/expose';
+import { openFds } from '../support';
 
 const RUNS = Number(process.env.AIO_FUZZ_RUNS ?? 200);
 
@@ -41,10 +41,6 @@ function checkError(err: unknown, what: string): void {
   assert.ok(e.message.length > 0, `${what}: a message`);
 }
 
-function fdCount(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
 type Case = [name: string, args: fc.Arbitrary<unknown[]>, call: (args: unknown[]) => unknown];
 
 test('every public function rejects arbitrary arguments with a coded error and leaks nothing', { timeout: 300_000 }, () => {
@@ -56,7 +52,7 @@ test('every public function rejects arbitrary arguments with a coded error and l
   const pollfds = new sys.PollFdArray(4);
   const closed = new AioContext({ sigioKick: false });
   closed.close();
-  const before = fdCount();
+  const before = openFds();
   const cases: Case[] = [
     ['new EventNotifier', fc.tuple(any), ([a]) => new EventNotifier(a as boolean).close()],
     ['new AioContext', fc.tuple(any), ([o]) => new AioContext(o as never).close()],
@@ -135,5 +131,5 @@ test('every public function rejects arbitrary arguments with a coded error and l
     notifier.close();
     ctx.close();
   }
-  assert.equal(fdCount(), before - 2, 'every descriptor opened by the calls was closed (the two closed just above excepted)');
+  assert.equal(openFds(), before - 2, 'every descriptor opened by the calls was closed (the two closed just above excepted)');
 });

@@ -2,17 +2,14 @@
 // runtime observability), the tools are the subpath 'aio-notify/tools', and the loop
 // source's hooks are not part of AioContext's public surface.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import * as root from '../../lib';
 import { AioContext } from '../../lib';
-import { canSpawnNode } from '../support/children';
-import { TEST_TIMEOUT } from '../support/workers';
+import { childSkip, PACKAGE_ROOT as ROOT, runNode, TEST_TIMEOUT } from '../support';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const skip = canSpawnNode() ? false : 'this Node cannot spawn itself here (qemu-user without binfmt)';
+const skip = childSkip();
 
 /** The package's modules (paths under dist/lib/) that requiring `specifier` loads, in a fresh child. */
 function modulesLoadedBy(specifier: string): string[] {
@@ -20,7 +17,7 @@ function modulesLoadedBy(specifier: string): string[] {
     `require(${JSON.stringify(specifier)});` +
     `const lib = ${JSON.stringify(join(ROOT, 'dist', 'lib') + '/')};` +
     'console.log(JSON.stringify(Object.keys(require.cache).filter((k) => k.startsWith(lib)).map((k) => k.slice(lib.length))));';
-  const r = spawnSync(process.execPath, ['-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const r = runNode(['-e', code], { cwd: ROOT, timeoutMs: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as string[];
 }

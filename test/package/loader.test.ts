@@ -1,18 +1,15 @@
 // The addon loader (lib/sys/native.ts) in a copy of the package: the prebuilt binary first,
 // then the source build, and one message naming both and the ways out when neither loads.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { canSpawnNode } from '../support/children';
-import { TEST_TIMEOUT } from '../support/workers';
+import { childSkip, PACKAGE_ROOT as ROOT, runNode, TEST_TIMEOUT } from '../support';
 
-const ROOT = join(__dirname, '..', '..', '..');
 const BUILT = join(ROOT, 'build', 'Release', 'aio_notify.node');
 const TARGET = `${process.platform}-${process.arch}`;
-const skip = canSpawnNode() ? false : 'this Node cannot spawn itself here (qemu-user without binfmt)';
+const skip = childSkip();
 
 /** A package with the compiled library and, as asked, a prebuilt and a source-built addon
  * (`real`: this tree's build; `junk`: a file that is no shared object). */
@@ -38,7 +35,7 @@ function withPackage(addons: { prebuilt?: 'real' | 'junk'; built?: 'real' | 'jun
 /** Loads the package in a child; prints the path of the addon that was loaded. */
 function load(dir: string) {
   const code = `require('./dist/lib'); console.log(Object.keys(require.cache).find((k) => k.endsWith('.node')))`;
-  return spawnSync(process.execPath, ['-e', code], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  return runNode(['-e', code], { cwd: dir, timeoutMs: 60_000 });
 }
 
 describe('the addon loader', { skip }, () => {

@@ -2,15 +2,12 @@
 // ```js file=NAME writes NAME into a fresh directory, `run` also runs it with node, and
 // ```text output=NAME is what that run must print. aio-notify resolves to this package.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { canSpawnNode } from '../support/children';
-import { TEST_TIMEOUT } from '../support/workers';
+import { childSkip, PACKAGE_ROOT as ROOT, runNode, TEST_TIMEOUT } from '../support';
 
-const ROOT = join(__dirname, '..', '..', '..');
 
 interface Block {
   file?: string;
@@ -31,7 +28,7 @@ export function markedBlocks(markdown: string): Block[] {
   return blocks;
 }
 
-const skip = canSpawnNode() ? false : 'this Node cannot spawn itself here (qemu-user without binfmt)';
+const skip = childSkip();
 
 test('markedBlocks reads file=, run and output= marks', { timeout: TEST_TIMEOUT }, () => {
   const md = '```js file=a.js run\nx()\n```\n\n```sh\nls\n```\n\n```text output=a.js\nok\n```\n';
@@ -53,7 +50,7 @@ test('the README example runs as written and prints what the README says', { tim
     for (const b of runs) {
       // A bound that turns a hang (a handler that never consumes its fd, a thread that never
       // stops) into a failure; the example itself takes well under a second.
-      const r = spawnSync(process.execPath, [b.file!], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      const r = runNode([b.file!], { cwd: dir, timeoutMs: 60_000 });
       assert.equal(r.error, undefined, `${b.file}: ${r.error}`);
       assert.equal(r.status, 0, `${b.file} exited ${r.status} (${r.signal ?? 'no signal'}): ${r.stderr}`);
       assert.equal(r.stderr, '', `${b.file} wrote to stderr`);

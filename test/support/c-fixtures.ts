@@ -3,9 +3,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { FIXTURES, PACKAGE_ROOT } from './env';
 
-const SOURCES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'c');
-const BINARIES = join(__dirname, '..', 'fixtures', 'c');
+const SOURCES = join(PACKAGE_ROOT, 'test', 'fixtures', 'c');
+const BINARIES = join(FIXTURES, 'c');
 
 function mtime(path: string): number {
   try {

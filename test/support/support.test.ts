@@ -1,17 +1,17 @@
-// The shared test helpers themselves: each must be able to report a failure.
+// The test support itself: each helper must be able to report a failure.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AioContext, sys } from '../../lib';
-import { HangGuard } from './hang-guard';
-import { rescueKick } from './rescue';
 import {
   assertNoFdLeak,
   childSkip,
+  HangGuard,
   isFdOpen,
   leakCheck,
   listFds,
   openFds,
   parseSigset,
+  rescueKick,
   runChild,
   runInWorker,
   scoped,
@@ -20,13 +20,13 @@ import {
   threadIds,
   threadState,
   waitFor,
-  withTimeout,
-} from './workers';
+  within,
+} from '.';
 
 leakCheck();
 const T = { timeout: TEST_TIMEOUT };
 
-describe('helpers', () => {
+describe('support', () => {
   test('openFds and listFds see a descriptor come and go', T, () => {
     const n = openFds();
     assert.equal(listFds().size, n);
@@ -64,7 +64,7 @@ describe('helpers', () => {
     let i = 0;
     assert.equal(await waitFor(() => (++i >= 3 ? 'done' : null)), 'done');
     await assert.rejects(waitFor(() => false, { timeoutMs: 30, what: 'never' }), /timed out after 30 ms: never/);
-    await assert.rejects(withTimeout(new Promise(() => {}), 20, 'a promise'), /timed out after 20 ms: a promise/);
+    await assert.rejects(within(new Promise(() => {}), 20, 'a promise'), /timed out after 20 ms: a promise/);
   });
 
   test('runInWorker: a function, a source string, or a module file', T, async () => {

@@ -4,7 +4,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { sys } from '../../lib';
-import { argError, catchError, fdFlags, isFdOpen, leakCheck, nodeFdError, scoped, systemError, TEST_TIMEOUT } from '../support/workers';
+import {
+  argError,
+  catchError,
+  fdFlags,
+  isFdOpen,
+  leakCheck,
+  nodeFdError,
+  scoped,
+  systemError,
+  TEST_TIMEOUT,
+} from '../support';
 
 leakCheck();
 const T = { timeout: TEST_TIMEOUT };

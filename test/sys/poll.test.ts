@@ -6,14 +6,14 @@ import { sys } from '../../lib';
 import {
   argError,
   leakCheck,
+  type Scope,
   scoped,
   sleep,
   startWorker,
   TEST_TIMEOUT,
   waitForThreadAsleep,
-  type Scope,
   type WorkerContext,
-} from '../support/workers';
+} from '../support';
 
 leakCheck();
 const T = { timeout: TEST_TIMEOUT };
@@ -243,12 +243,7 @@ function sleeper({ sys, data, send }: WorkerContext<SleeperData>): SleeperResult
 async function startSleeper(s: Scope, fds: Array<[number, number]>) {
   const rescue = s.fd(sys.eventfd());
   const w = startWorker<SleeperResult, SleeperData>(sleeper, { fds: [...fds, [rescue, POLLIN]] });
-  s.defer(async () => {
-    if (!w.hasExited) {
-      sys.eventfdWrite(rescue, 1);
-      await w.exited;
-    }
-  });
+  s.wakeWorker(w, () => sys.eventfdWrite(rescue, 1));
   const tid: number = await w.next();
   assert.notEqual(tid, sys.gettid());
   await waitForThreadAsleep(tid);

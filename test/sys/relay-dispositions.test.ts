@@ -11,7 +11,7 @@
 // which qemu-user does not keep (it installs its own handlers): there only the outcome is checked.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { childSkip, runChild, TEST_TIMEOUT, type ChildContext } from '../support/workers';
+import { type ChildContext, childSkip, runChild, TEST_TIMEOUT } from '../support';
 
 const T = { timeout: TEST_TIMEOUT };
 const SIGIO = 29; // the same on x86_64 and aarch64

@@ -5,15 +5,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sys } from '../../lib';
-import { EMULATED } from '../support/aio';
 import {
   argError,
   childSkip,
   controlNotRun,
+  EMULATED,
   fdFlags,
   isFdOpen,
   leakCheck,
   runChild,
+  type Scope,
   scoped,
   sleep,
   startWorker,
@@ -23,9 +24,8 @@ import {
   threadIds,
   waitFor,
   waitForThreadAsleep,
-  type Scope,
   type WorkerContext,
-} from '../support/workers';
+} from '../support';
 
 leakCheck();
 const T = { timeout: TEST_TIMEOUT };
@@ -274,12 +274,9 @@ async function watcher({ sys, data, send, receive }: WorkerContext<{ rescue: num
 function startWatcher(s: Scope, hold: boolean) {
   const rescue = s.fd(sys.eventfd());
   const w = startWorker<WatcherResult>(watcher, { rescue, hold });
-  s.defer(async () => {
-    if (!w.hasExited) {
-      sys.eventfdWrite(rescue, 1);
-      if (hold) w.post('close');
-      await w.exited;
-    }
+  s.wakeWorker(w, () => {
+    sys.eventfdWrite(rescue, 1);
+    if (hold) w.post('close');
   });
   return w;
 }

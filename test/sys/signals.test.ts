@@ -8,6 +8,7 @@ import {
   argError,
   leakCheck,
   runInWorker,
+  type Scope,
   scoped,
   sleep,
   startWorker,
@@ -17,8 +18,7 @@ import {
   threadExists,
   waitFor,
   waitForThreadAsleep,
-  type Scope,
-} from '../support/workers';
+} from '../support';
 
 leakCheck();
 const T = { timeout: TEST_TIMEOUT };
@@ -206,12 +206,7 @@ describe('ppoll with a signal mask', () => {
       },
       { rescue },
     );
-    s.defer(async () => {
-      if (!w.hasExited) {
-        sys.eventfdWrite(rescue, 1);
-        await w.exited;
-      }
-    });
+    s.wakeWorker(w, () => sys.eventfdWrite(rescue, 1));
     const tid: number = await w.next();
     await waitForThreadAsleep(tid);
     await sleep(20);
@@ -248,12 +243,7 @@ describe('ppoll with a signal mask', () => {
       },
       { rescue },
     );
-    s.defer(async () => {
-      if (!w.hasExited) {
-        sys.eventfdWrite(rescue, 1);
-        await w.exited;
-      }
-    });
+    s.wakeWorker(w, () => sys.eventfdWrite(rescue, 1));
     const tid: number = await w.next();
     sys.tgkill(sys.getpid(), tid, 'SIGUSR2');
     assert.ok(!sys.sigpending().includes(SIGUSR2), 'pending for the worker only, not for this thread');

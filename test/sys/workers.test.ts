@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sys } from '../../lib';
-import { assertNoFdLeak, leakCheck, scoped, startWorker, TEST_TIMEOUT, waitFor, type WorkerContext } from '../support/workers';
+import {
+  assertNoFdLeak,
+  leakCheck,
+  scoped,
+  startWorker,
+  TEST_TIMEOUT,
+  waitFor,
+  type WorkerContext,
+} from '../support';
 
 leakCheck();
 const T = { timeout: 2 * TEST_TIMEOUT };

@@ -12,13 +12,12 @@ import { useColor } from '../../lib/tools/doctor/style';
 import { CheckResult, DoctorReport, LitmusDetails, RaceDetails, ReplaysDetails, WakeDetails } from '../../lib/tools/doctor/types';
 import { overall } from '../../lib/tools/doctor/verdict';
 import { environmentReport } from '../../lib/tools/environment';
-import { canSpawnNode, CLI, runNode } from '../support/children';
+import { childSkip, CLI, controlBarrier, controlNotRun, couldNotTell, PACKAGE_ROOT, runNode } from '../support';
 import Ajv2020 from 'ajv/dist/2020';
 import { doctorSchemaPath } from '../../lib/cli/doctor';
 import os from 'node:os';
 import { scaled, SIZES } from '../../lib/tools/doctor/sizes';
 import { SCENARIOS } from '../../lib/tools/replays/scenarios';
-import { controlBarrier, controlNotRun, couldNotTell } from '../support/workers';
 
 // The report's one schema (docs/doctor-report.schema.json), compiled by ajv in strict mode.
 const SCHEMA_TEXT = readFileSync(doctorSchemaPath(), 'utf8');
@@ -111,7 +110,7 @@ test('the schema rejects what it should', () => {
 });
 
 test('lib/tools/doctor/schema.ts is what docs/doctor-report.schema.json generates (npm run schema:types)', async () => {
-  const { generate, TYPES } = require(join(__dirname, '..', '..', '..', 'scripts', 'schema-types.js')) as { generate(): Promise<string>; TYPES: string };
+  const { generate, TYPES } = require(join(PACKAGE_ROOT, 'scripts', 'schema-types.js')) as { generate(): Promise<string>; TYPES: string };
   assert.equal(await generate(), readFileSync(TYPES, 'utf8'), 'stale: run `npm run schema:types`');
 });
 
@@ -135,14 +134,14 @@ test('runDoctor arguments are checked', async () => {
   await assert.rejects(runDoctor({ onProgress: 1 as never }), { code: 'ERR_INVALID_ARG_TYPE' });
 });
 
-const skip = canSpawnNode() ? false : 'this Node cannot spawn itself here (qemu-user without binfmt)';
+const skip = childSkip();
 
 test('doctor CLI: --json is valid, --markdown goes to $GITHUB_STEP_SUMMARY, exit 0 healthy, 2 on usage errors', { skip, timeout: 240_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'aio-doctor-'));
   try {
     const summary = join(dir, 'summary.md');
     const out = join(dir, 'report.json');
-    const r = runNode([CLI, 'doctor', '--quick', '--only', 'replays', '--markdown', '--json-out', out], { ...process.env, GITHUB_STEP_SUMMARY: summary });
+    const r = runNode([CLI, 'doctor', '--quick', '--only', 'replays', '--markdown', '--json-out', out], { env: { ...process.env, GITHUB_STEP_SUMMARY: summary } });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^## aio-notify doctor: healthy/);
     assert.match(readFileSync(summary, 'utf8'), /^## aio-notify doctor: healthy/);
@@ -150,7 +149,7 @@ test('doctor CLI: --json is valid, --markdown goes to $GITHUB_STEP_SUMMARY, exit
     const j = runNode([CLI, 'doctor', '--quick', '--only', 'replays', '--json']);
     assert.equal(j.status, 0, j.stderr);
     assert.deepEqual(validate(JSON.parse(j.stdout)), []);
-    const t = runNode([CLI, 'doctor', '--quick', '--only', 'replays'], { ...process.env, NO_COLOR: '1' });
+    const t = runNode([CLI, 'doctor', '--quick', '--only', 'replays'], { env: { ...process.env, NO_COLOR: '1' } });
     assert.equal(t.status, 0);
     assert.doesNotMatch(t.stdout, /\x1b\[/);
     assert.equal(t.stderr, ''); // progress only on a TTY

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { litmus, nativeRace, nativeWake } from '../../lib/tools/harnesses';
-import { controlBarrier, controlNotRun, couldNotTell } from '../support/workers';
+import { controlBarrier, controlNotRun, couldNotTell } from '../support';
 
 const SAMPLES = 300;
 // The harness calls a kicked wait lost after max(1 s, 10 x bound): a generous bound keeps a

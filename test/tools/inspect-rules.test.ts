@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspect, InspectReport } from '../../lib/tools/inspect';
 import { fdInfo, taskStat } from '../../lib/tools/inspect/procfs';
-import { cFixture } from '../support/c-fixtures';
-import { startJson, stop } from '../support/children';
+import { cFixture, startJson, stopChild, waitFor } from '../support';
 
 const TIMEOUT = 120_000;
 
@@ -20,14 +19,6 @@ interface FutexScene {
 
 function futexFindings(r: InspectReport) {
   return r.findings.filter((f) => f.kind === 'futex-not-woken');
-}
-
-async function waitFor(predicate: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 test('futex rule: a waker that changes the word and skips FUTEX_WAKE is a lost wake-up, with address, expected and current value', { timeout: TIMEOUT }, async () => {
@@ -54,7 +45,7 @@ test('futex rule: a waker that changes the word and skips FUTEX_WAKE is a lost w
         assert.equal(t.timeout?.infinite, true);
       }
     } finally {
-      await stop(child);
+      await stopChild(child);
     }
   }
 });
@@ -72,7 +63,7 @@ test('futex rule: the same waker with its FUTEX_WAKE is not flagged (the sleeper
       [[info.address, 1, 1]],
     );
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 });
 
@@ -80,7 +71,7 @@ test('futex rule: a stopped sleeper whose word changed is late, never lost', { t
   const { child, info } = await startJson<FutexScene>(['skip'], 30_000, { command: cFixture('futex-waker') });
   try {
     process.kill(info.pid, 'SIGSTOP');
-    await waitFor(() => taskStat(info.pid, info.tid).state === 'T', 'the sleeper stopped');
+    await waitFor(() => taskStat(info.pid, info.tid).state === 'T', { what: 'the sleeper stopped' });
     const r = await inspect(info.pid, { stallMs: 200, intervalMs: 50 });
     const [f] = futexFindings(r);
     assert.equal(f?.verdict, 'late', JSON.stringify(r.findings));
@@ -91,7 +82,7 @@ test('futex rule: a stopped sleeper whose word changed is late, never lost', { t
     assert.ok(r.findings.some((x) => x.kind === 'stopped' && x.verdict === 'benign'));
   } finally {
     process.kill(info.pid, 'SIGCONT');
-    await stop(child);
+    await stopChild(child);
   }
 });
 
@@ -109,7 +100,7 @@ test('futex rule: contended and parked glibc mutexes, condition variables, barri
     }
     assert.equal(r.threads.find((x) => x.tid === info.parked[0])!.futex!.words[0].expected, 2); // a held, contended mutex
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 });
 
@@ -122,7 +113,7 @@ interface EventfdScene {
 /** Writes a line to the fixture and waits (bounded) until its eventfd holds `count`. */
 async function act(child: import('node:child_process').ChildProcess, info: EventfdScene, line: string, count: bigint): Promise<void> {
   child.stdin!.write(`${line}\n`);
-  await waitFor(() => fdInfo(info.pid, info.eventfd).eventfdCount === count, `eventfd ${info.eventfd} to hold ${count}`);
+  await waitFor(() => fdInfo(info.pid, info.eventfd).eventfdCount === count, { what: `eventfd ${info.eventfd} to hold ${count}` });
 }
 
 function eventfdFinding(r: InspectReport, fd: number) {
@@ -139,7 +130,7 @@ test('eventfd rule: a still count on an eventfd nobody ever polled is informatio
     assert.match(f.message, /holds 2, unchanged/);
     assert.equal(r.flagged, false);
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 });
 
@@ -163,7 +154,7 @@ test('eventfd rule: a count that grows while nobody polls the eventfd is a lost 
     assert.ok(!f.causes.some((c) => /certain/.test(c)));
     assert.equal(r.flagged, true);
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 });
 
@@ -183,7 +174,7 @@ test('eventfd rule: an eventfd polled earlier that drops out of the set with a p
     assert.match(f.message, new RegExp(`eventfd ${info.eventfd} holds 1 pending wake-up\\(s\\) that nobody reads: thread ${info.tid} \\(eventfd-poller\\) polled it until`));
     assert.equal(r.flagged, true);
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 });
 
@@ -196,7 +187,7 @@ test('eventfd rule: the same poller that keeps its eventfd in the set is not fla
     assert.ok(t.watched.some((w) => w.fd === info.eventfd && w.eventfdCount === '0'));
     assert.equal(r.findings.length, 0, JSON.stringify(r.findings));
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 });
 
@@ -213,7 +204,7 @@ test('ready rule: an edge-triggered registration whose edge was taken, input lef
     assert.match(f.message, /edge-triggered fd \d+ \(eventfd count 1 via epoll \d+\) has input pending/);
     assert.equal(r.findings.filter((x) => x.severity !== 'info').length, 0, JSON.stringify(r.findings));
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 });
 
@@ -266,19 +257,19 @@ test('inspect decodes every blocking call with the timeout the thread asked for;
     assert.equal(z.warnings.length, 0);
     assert.equal(z.flagged, false);
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 });
 
 test('inspect says plainly that a main thread has exited while the others live on', { timeout: TIMEOUT }, async () => {
   const { child, info } = await startJson<Waits>(['exit-main'], 30_000, { command: cFixture('waits') });
   try {
-    await waitFor(() => taskStat(info.pid, info.pid).state === 'Z', 'the main thread exited');
+    await waitFor(() => taskStat(info.pid, info.pid).state === 'Z', { what: 'the main thread exited' });
     const r = await inspect(info.pid, { samples: 2, intervalMs: 10, stallMs: 0 });
     const f = r.findings.find((x) => x.kind === 'exited' && x.tid === info.pid);
     assert.match(f?.message ?? '', /main thread \d+ \(waits\) has exited \(pthread_exit\); the process lives on/);
     assert.equal(r.flagged, false);
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 });

@@ -7,9 +7,8 @@ import { inspect } from '../../lib/tools/inspect';
 import { SCENARIOS } from '../../lib/tools/replays/scenarios';
 import { pidfdGetfd, pidfdOpen } from '../../lib/sys/pidfd';
 import { close, eventfdWrite } from '../../lib/sys/fd';
-import { canSpawnNode, CLI, FIXTURES, runNode, startJson, stop } from '../support/children';
+import { childSkip, CLI, fixture, LIB_PATH, openFds, runNode, startJson, stopChild, waitFor } from '../support';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { ReplayRun } from '../../lib/tools/replays/run';
 import { isParkedIn } from '../../lib/tools/replays/schedule';
 import { kernelArch, syscallNumber } from '../../lib/tools/inspect/syscalls';
@@ -23,7 +22,7 @@ interface ReproLine {
   outcome: { pass: boolean; reason: string };
 }
 
-const skip = canSpawnNode() ? false : 'this Node cannot spawn itself here (qemu-user without binfmt)';
+const skip = childSkip();
 const TIMEOUT = 180_000;
 
 for (const s of SCENARIOS.filter((x) => x.kind === 'bug')) {
@@ -49,7 +48,7 @@ for (const s of SCENARIOS.filter((x) => x.kind === 'bug')) {
         assert.ok(!home.watched.some((w) => w.fd === info.deviceFd));
       }
     } finally {
-      await stop(child);
+      await stopChild(child);
     }
   });
 }
@@ -62,7 +61,7 @@ test('inspect does not flag the fixed replays', { skip, timeout: TIMEOUT }, asyn
       const r = await inspect(info.pid, { stallMs: 100 });
       assert.equal(r.flagged, false, `${id}: ${JSON.stringify(r.findings)}`);
     } finally {
-      await stop(child);
+      await stopChild(child);
     }
   }
 });
@@ -74,7 +73,7 @@ interface Healthy {
 }
 
 test('inspect: a healthy IOThread is not flagged; its exposed context reads as idle', { skip, timeout: TIMEOUT }, async () => {
-  const { child, info } = await startJson<Healthy>([join(FIXTURES, 'healthy-iothread.js')]);
+  const { child, info } = await startJson<Healthy>([fixture('healthy-iothread')]);
   try {
     const r = await inspect(info.pid, { samples: 3, intervalMs: 100, stallMs: 100 });
     assert.equal(r.flagged, false, JSON.stringify(r.findings));
@@ -90,16 +89,16 @@ test('inspect: a healthy IOThread is not flagged; its exposed context reads as i
     const main = r.threads.find((t) => t.tid === info.pid)!;
     assert.match(main.syscall ?? '', /epoll/);
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 });
 
 test('inspect: a stopped IOThread with a kick in its eventfd is late (a wake-up in flight to a thread that does not run), never lost', { skip, timeout: TIMEOUT }, async () => {
-  const { child, info } = await startJson<Healthy>([join(FIXTURES, 'healthy-iothread.js')]);
+  const { child, info } = await startJson<Healthy>([fixture('healthy-iothread')]);
   try {
-    await waitFor(() => isParkedIn(info.pid, info.homeTid, syscallNumber(kernelArch(), 'ppoll')), 'the IOThread asleep in ppoll');
+    await waitFor(() => isParkedIn(info.pid, info.homeTid, syscallNumber(kernelArch(), 'ppoll')), { what: 'the IOThread asleep in ppoll' });
     process.kill(info.pid, 'SIGSTOP'); // the test stops it; inspect itself never does
-    await waitFor(() => taskStat(info.pid, info.homeTid).state === 't' || taskStat(info.pid, info.homeTid).state === 'T', 'the IOThread stopped');
+    await waitFor(() => taskStat(info.pid, info.homeTid).state === 't' || taskStat(info.pid, info.homeTid).state === 'T', { what: 'the IOThread stopped' });
     const pidfd = pidfdOpen(info.pid);
     const dup = pidfdGetfd(pidfd, info.eventfd);
     eventfdWrite(dup, 1n); // a kick outside the protocol: nothing is pending in its state
@@ -122,7 +121,7 @@ test('inspect: a stopped IOThread with a kick in its eventfd is late (a wake-up 
     assert.equal(ctx.report?.dump.eventfdReadable, true);
   } finally {
     process.kill(info.pid, 'SIGCONT');
-    await stop(child);
+    await stopChild(child);
   }
 });
 
@@ -130,7 +129,7 @@ test('inspect classifies a late wake-up of an exposed context (the late-wake con
   const run = new ReplayRun('late-wake', { fixed: true, stallMs: 300 });
   try {
     run.start();
-    await waitFor(() => run.monitor.check().verdict === 'late', 'the late stall');
+    await waitFor(() => run.monitor.check().verdict === 'late', { what: 'the late stall' });
     const r = await inspect(process.pid, { samples: 2, intervalMs: 50, stallMs: 300 });
     const late = r.findings.find((f) => f.kind === 'context-late');
     assert.ok(late, JSON.stringify(r.findings));
@@ -143,14 +142,6 @@ test('inspect classifies a late wake-up of an exposed context (the late-wake con
   }
 });
 
-async function waitFor(predicate: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 test('inspect CLI: exit 1 when flagged, 0 when not, 2 for a missing pid or bad usage', { skip, timeout: TIMEOUT }, async () => {
   const hung = await startJson<ReproLine>([CLI, 'repro', 'stop-flag', '--json', '--hold', '300', '--stall', '100']);
   try {
@@ -161,9 +152,9 @@ test('inspect CLI: exit 1 when flagged, 0 when not, 2 for a missing pid or bad u
     assert.equal(j.status, 1);
     assert.equal(JSON.parse(j.stdout).flagged, true);
   } finally {
-    await stop(hung.child);
+    await stopChild(hung.child);
   }
-  const healthy = await startJson<Healthy>([join(FIXTURES, 'healthy-iothread.js')]);
+  const healthy = await startJson<Healthy>([fixture('healthy-iothread')]);
   try {
     const r = runNode([CLI, 'inspect', String(healthy.info.pid), '--samples', '2']);
     assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -175,7 +166,7 @@ test('inspect CLI: exit 1 when flagged, 0 when not, 2 for a missing pid or bad u
     assert.equal(wr.samples, 5);
     assert.ok(wr.spanMs >= 1000, String(wr.spanMs));
   } finally {
-    await stop(healthy.child);
+    await stopChild(healthy.child);
   }
   const gone = runNode([CLI, 'inspect', '4194000']);
   assert.equal(gone.status, 2);
@@ -197,10 +188,10 @@ test('inspect: a missing pid is ESRCH; bad arguments are Node-style errors', asy
 
 test('inspect: without ptrace access the error says which file and why', { skip, timeout: TIMEOUT }, async () => {
   // Inspect pid 1 as an unprivileged user (as root: a child running as nobody).
-  const script = `require(${JSON.stringify(join(__dirname, '..', '..', 'lib', 'tools', 'inspect', 'index.js'))}).inspect(1).then(
+  const script = `require(${JSON.stringify(join(LIB_PATH, 'tools', 'inspect', 'index.js'))}).inspect(1).then(
     () => console.log('{}'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message, hint: e.hint })))`;
   const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000, ...asNobody });
+  const r = runNode(['-e', script], asNobody);
   assert.equal(r.status, 0, r.stderr);
   const e = JSON.parse(r.stdout) as { code: string; message: string; hint: string };
   assert.ok(e.code === 'EACCES' || e.code === 'EPERM', r.stdout);
@@ -209,9 +200,9 @@ test('inspect: without ptrace access the error says which file and why', { skip,
 });
 
 test('inspect reads its own process: this thread runs, fds are listed without leaking', async () => {
-  const before = (await import('node:fs')).readdirSync('/proc/self/fd').length;
+  const before = openFds();
   const r = await inspect(process.pid, { samples: 1 });
-  const after = (await import('node:fs')).readdirSync('/proc/self/fd').length;
+  const after = openFds();
   assert.equal(after, before);
   assert.ok(r.threads.length >= 1);
   assert.equal(r.schemaVersion, 2);

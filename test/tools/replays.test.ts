@@ -2,17 +2,15 @@
 // classified as the scenario says; the fixed protocol, under the same forced timing, must
 // get the work done. No fd may leak.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { runReplay, ReplayRun } from '../../lib/tools/replays/run';
 import { SCENARIOS } from '../../lib/tools/replays/scenarios';
-
-const fdCount = (): number => readdirSync('/proc/self/fd').length;
+import { openFds } from '../support';
 
 for (const s of SCENARIOS) {
   if (s.kind === 'bug') {
     test(`${s.id} (${s.commit}): the historical protocol hangs, classified ${s.expect.verdict} / ${s.expect.cause}`, { timeout: 90_000 }, async () => {
-      const before = fdCount();
+      const before = openFds();
       const o = await runReplay(s.id, { fixed: false, stallMs: 150 });
       assert.equal(o.pass, true, o.reason);
       assert.equal(o.completed, false);
@@ -21,17 +19,17 @@ for (const s of SCENARIOS) {
       for (const kind of s.expect.pending) assert.ok(o.stall!.pending.some((p) => p.kind === kind), `pending ${kind}`);
       assert.equal(o.stall!.dump.pollTimeout, 'infinite');
       assert.ok(o.stall!.asleepMs >= 150);
-      assert.equal(fdCount(), before);
+      assert.equal(openFds(), before);
     });
   }
   test(`${s.id}: the ${s.kind === 'bug' ? 'fixed protocol completes' : 'control is classified late, then completes'}`, { timeout: 90_000 }, async () => {
-    const before = fdCount();
+    const before = openFds();
     const o = await runReplay(s.id, { fixed: true, stallMs: 150 });
     assert.equal(o.pass, true, o.reason);
     assert.equal(o.completed, true);
     if (s.kind === 'bug') assert.notEqual(o.stall?.verdict, 'lost');
     else assert.equal(o.stall?.verdict, 'late');
-    assert.equal(fdCount(), before);
+    assert.equal(openFds(), before);
   });
 }
 

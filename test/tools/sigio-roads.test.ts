@@ -2,16 +2,15 @@
 // each signal takes to the relay, and these tests check that the road is the one named,
 // from the relay thread's own context switches (/proc/self/task/<tid>/status).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { measureSigioWake, sigioRelayThread, SigioRoad } from '../../lib/tools/measure/sigio-wake';
 import { openSignalRelay } from '../../lib/sys/relay';
+import { threadStatus, waitFor } from '../support';
 
 const SAMPLES = 200;
 
 function voluntarySwitches(tid: number): number {
-  const m = /^voluntary_ctxt_switches:\s*(\d+)$/m.exec(readFileSync(`/proc/self/task/${tid}/status`, 'utf8'));
-  return Number(m![1]);
+  return Number(threadStatus(tid).voluntary_ctxt_switches);
 }
 
 async function measure(road: SigioRoad) {
@@ -22,10 +21,7 @@ test('SIGIO roads: the sigwait road goes through the relay thread, the handler r
   // A subscription of our own keeps one relay thread alive across both measurements.
   const keep = openSignalRelay(['SIGIO']);
   try {
-    let tid: number | null = null;
-    const until = Date.now() + 10_000;
-    while ((tid = sigioRelayThread()) === null && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
-    assert.ok(tid !== null, 'the SIGIO relay thread, parked in rt_sigtimedwait({SIGIO})');
+    const tid = await waitFor(() => sigioRelayThread(), { timeoutMs: 10_000, what: 'the SIGIO relay thread, parked in rt_sigtimedwait({SIGIO})' });
 
     const before = voluntarySwitches(tid);
     const sigwait = await measure('sigwait');
