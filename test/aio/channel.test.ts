@@ -4,10 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { AioContext, ByteChannel, ByteChannelProducer, IOThread } from '../../lib';
-import { fixture, openFds, SLOW, startThread, waitFor } from '../support';
+import { fixture, openFds, sleep, SLOW, startThread, waitFor, within } from '../support';
 import { fillMessage, messageLength } from '../fixtures/channel-iothread';
 import type * as Consumer from '../fixtures/channel-iothread';
 
@@ -57,7 +56,7 @@ test('a producer blocked on a full channel is released by the consumer', async (
   assert.equal(released, false, 'the producer waits while the channel is full');
   Atomics.store(new Int32Array(gate), 0, 1);
   Atomics.notify(new Int32Array(gate), 0);
-  await Promise.race([Promise.all([blocked, queued]), sleep(20_000).then(() => assert.fail('the producer was not released'))]);
+  await within(Promise.all([blocked, queued]), 20_000, 'the producer to be released');
   await waitFor(() => released, { timeoutMs: 1000, what: 'release' });
   const s = await t.call('stats');
   assert.deepEqual({ received: s.received, bad: s.bad }, { received: seq + 2, bad: 0 });
@@ -130,7 +129,7 @@ test('the channel ends with its IOThread: blocked and later sends reject ERR_AIO
   Atomics.notify(new Int32Array(gate), 0);
   await stopped;
   // Either it got in before the end or it learnt of the end: never left waiting.
-  const r = await Promise.race([blocked.then(() => 'sent', (e: { code?: string }) => e.code), sleep(20_000).then(() => 'hung')]);
+  const r = await within(blocked.then(() => 'sent', (e: { code?: string }) => e.code), 20_000, 'the blocked send').catch(() => 'hung');
   assert.ok(r === 'sent' || r === 'ERR_AIO_CLOSED', r);
   assert.throws(() => input.trySend(one), { code: 'ERR_AIO_CLOSED' });
   await assert.rejects(input.send(one), { code: 'ERR_AIO_CLOSED' });

@@ -3,7 +3,6 @@
 import { test, TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { AioContextRef, sys } from '../../lib';
 import { W } from '../../lib/aio/shared-state';
@@ -15,6 +14,7 @@ import {
   fixture,
   openFds,
   SLOW,
+  sleep,
   startThread,
   stopThread,
   waitFor,

@@ -12,6 +12,8 @@ import { readThread } from '../../lib/tools/inspect/threads';
 import { kernelArch } from '../../lib/tools/inspect/syscalls';
 import { taskIds, taskStat } from '../../lib/tools/inspect/procfs';
 import { RemoteMemory } from '../../lib/tools/inspect/remote-memory';
+import { stopChild } from './children';
+import { sleep } from './wait';
 
 export const QEMU = 'qemu-system-x86_64';
 export const DEVICE_ID = 'vblk0';
@@ -59,14 +61,12 @@ export function startQemu(dir: string, { blkdebug = false } = {}): Qemu {
 /** SIGKILL (QEMU stuck in a drain ignores SIGTERM: its main loop never gets to it) and reap. */
 export async function killQemu(q: Qemu): Promise<void> {
   if (q.child.exitCode !== null || q.child.signalCode !== null) return;
-  const exited = once(q.child, 'exit');
   try {
     process.kill(q.pid, 'SIGCONT');
   } catch {
     // gone already
   }
-  q.child.kill('SIGKILL');
-  await exited;
+  await stopChild(q.child, 'SIGKILL');
 }
 
 /** The IOThread's tid and the eventfds its ppoll set holds now, ascending. */
@@ -117,7 +117,7 @@ class Monitor {
         return new Monitor(sock);
       } catch (error) {
         if (Date.now() > until) throw error;
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
     }
   }
