@@ -18,7 +18,7 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 
 /**
- * The mutations. `from` must match exactly once in `file`; `tests` are dist/test/<name>.test.js.
+ * The mutations. `from` must match exactly once in `file`; `tests` are dist/test/<folder>/<name>.test.js.
  * The lines of lib/aio they target are the stable ones of the protocol: notify()'s exchange and
  * load, poll()'s NOTIFY_ME add and NOTIFIED load, enableExternal()'s last-enable notify.
  */
@@ -29,7 +29,7 @@ const MUTANTS = [
     file: 'lib/aio/notify.ts',
     from: /if \(old === 1\) notify\(state\);/,
     to: 'if (old === 1) { /* mutant: no notify */ }',
-    tests: ['aio-cross-thread', 'aio-model'],
+    tests: ['aio/cross-thread', 'aio/model'],
   },
   {
     id: 'no-kick',
@@ -37,7 +37,7 @@ const MUTANTS = [
     file: 'lib/aio/notify.ts',
     from: /Atomics\.load\(w, W\.NOTIFY_ME\) !== 0\) kick\(state\);/,
     to: 'Atomics.load(w, W.NOTIFY_ME) !== 0 && false) kick(state);',
-    tests: ['aio-cross-thread'],
+    tests: ['aio/cross-thread'],
   },
   {
     id: 'test-before-set',
@@ -45,7 +45,7 @@ const MUTANTS = [
     file: 'lib/aio/context.ts',
     from: /Atomics\.add\(w, W\.NOTIFY_ME, 2\);\n(\s*)if \(Atomics\.load\(w, W\.NOTIFIED\) !== 0\) timeout = 0;/,
     to: 'const notifiedEarly = Atomics.load(w, W.NOTIFIED) !== 0;\n$1Atomics.add(w, W.NOTIFY_ME, 2);\n$1if (notifiedEarly) timeout = 0;',
-    tests: ['aio-context', 'aio-cross-thread'],
+    tests: ['aio/context', 'aio/cross-thread'],
   },
   {
     id: 'no-notified-recheck',
@@ -53,7 +53,7 @@ const MUTANTS = [
     file: 'lib/aio/context.ts',
     from: /(Atomics\.add\(w, W\.NOTIFY_ME, 2\);\n\s*)if \(Atomics\.load\(w, W\.NOTIFIED\) !== 0\) timeout = 0;/,
     to: '$1/* mutant: no NOTIFIED re-check */',
-    tests: ['aio-context', 'aio-model'],
+    tests: ['aio/context', 'aio/model'],
   },
   {
     id: 'uncoalesced-kick',
@@ -61,7 +61,7 @@ const MUTANTS = [
     file: 'lib/aio/notify.ts',
     from: /Atomics\.exchange\(w, W\.NOTIFIED, 1\) === 0 && /,
     to: 'Atomics.exchange(w, W.NOTIFIED, 1) >= 0 && ',
-    tests: ['aio-cross-thread'],
+    tests: ['aio/cross-thread'],
   },
   {
     id: 'native-missing-barrier',
@@ -69,7 +69,7 @@ const MUTANTS = [
     file: 'native/tools/race_core.cc',
     from: /(sh\.pending\.store\(1, std::memory_order_relaxed\);\n\s*)SmpMb\(p\.fenced\);/,
     to: '$1SmpMb(false);',
-    tests: ['diagnosis-native'],
+    tests: ['tools/harnesses'],
   },
   {
     id: 'replay-run-fixed',
@@ -77,7 +77,7 @@ const MUTANTS = [
     file: 'lib/tools/replays/run.ts',
     from: /m\.set\(R\.VARIANT, this\.fixed \? 1 : 0\);/,
     to: 'm.set(R.VARIANT, 1);',
-    tests: ['diagnosis-replays'],
+    tests: ['tools/replays'],
   },
 ];
 

@@ -6,13 +6,18 @@
 #    for this architecture and every skip with its reason (the lines .ci/run reads).
 #
 #   bash scripts/node-test.sh [NODE] [FILE...]    (default: node, the whole suite)
+# The whole suite: the test files of every folder of dist/test (sys, aio, observability, tools,
+# cli, package, support, native) but integration, which needs real programs installed
+# (npm run test:integration).
 # Run from the package directory (the one holding dist/).
 set -euo pipefail
 NODE=${1:-node}
 shift || true
-[ $# -gt 0 ] || set -- dist/test/*.test.js dist/test/native/*.test.js
-exec "$NODE" --require ./dist/test/helpers/progress.js --test \
+if [ $# -eq 0 ]; then
+  for f in dist/test/*/*.test.js; do [[ $f == dist/test/integration/* ]] || set -- "$@" "$f"; done
+fi
+exec "$NODE" --require ./dist/test/support/progress.js --test \
   --test-timeout=$(( ${AIO_TEST_FILE_TIMEOUT:-600} * 1000 )) \
   --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=./dist/test/helpers/reporter.js --test-reporter-destination=stdout \
+  --test-reporter=./dist/test/support/reporter.js --test-reporter-destination=stdout \
   "$@"

@@ -14,3 +14,15 @@ if [ ! -e "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -
 fi
 
 npx --no-install tsc -p tsconfig.json --incremental --tsBuildInfoFile dist/.tsbuildinfo
+
+# tsc never removes an output whose source is gone (a test moved or deleted): remove it, or the
+# suite's glob would run a stale copy too. The build info stays, so the build stays incremental.
+if [ -d dist ]; then
+  while IFS= read -r -d '' out; do
+    src=${out#dist/}
+    src=${src%.js}
+    src=${src%.d.ts}
+    [ -e "$src.ts" ] || rm -f "$out"
+  done < <(find dist/lib dist/bin dist/test \( -name '*.js' -o -name '*.d.ts' \) -print0 2>/dev/null)
+  find dist/lib dist/bin dist/test -depth -type d -empty -delete 2>/dev/null || true
+fi

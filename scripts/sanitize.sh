@@ -9,7 +9,7 @@
 #             options below: proof that the runs that follow can fail.
 #   addon     the addon built with AddressSanitizer + UndefinedBehaviorSanitizer in a copy of the
 #             package ($SANITIZE_DIR/pkg: the tree's ./build is untouched), then the compiled test
-#             suite (dist/test/*.test.js) and the addon stress tests (dist/test/native/*.test.js)
+#             suite (dist/test/*/*.test.js) and the addon stress tests (dist/test/native/*.test.js)
 #             under node with the ASan runtime preloaded. V8 is not instrumented, so leak
 #             detection is off there. Any ASan or UBSan report fails the run, as does a failing
 #             or missing test.
@@ -228,9 +228,9 @@ check_reports() {
 run_suite() {
   local tests=() suite=0 own=0 rc=0 t p f
   cd "$STAGE"
-  for t in dist/test/*.test.js; do [ -e "$t" ] && tests+=("$t") && suite=$((suite + 1)); done
+  for t in dist/test/*/*.test.js; do case $t in */native/*|*/integration/*) continue ;; esac; [ -e "$t" ] && tests+=("$t") && suite=$((suite + 1)); done
   for t in dist/test/native/*.test.js; do [ -e "$t" ] && tests+=("$t") && own=$((own + 1)); done
-  [ "$suite" -gt 0 ] || log "WARNING: no dist/test/*.test.js: only the addon stress tests run"
+  [ "$suite" -gt 0 ] || log "WARNING: no dist/test/*/*.test.js: only the addon stress tests run"
   [ ${#tests[@]} -gt 0 ] || die "no test file to run"
   log "node --test: $suite suite files + $own addon stress files, libasan preloaded"
   env LD_PRELOAD="$LIBASAN" \

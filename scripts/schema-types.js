@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The doctor report's TypeScript types, generated from its one source,
 // docs/doctor-report.schema.json, into lib/tools/doctor/schema.ts (committed).
-// `npm run schema:types` writes the file; test/diagnosis-doctor.test.ts checks that it is current.
+// `npm run schema:types` writes the file; test/tools/doctor.test.ts checks that it is current.
 'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');

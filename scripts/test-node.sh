@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the compiled suite (dist/test/*.test.js) and the addon in build/ on another Node major.
+# Run the compiled suite (dist/test/*/*.test.js) and the addon in build/ on another Node major.
 #
 #   npm run test:node -- 26          (or: bash scripts/test-node.sh 26)
 #
@@ -42,7 +42,7 @@ fetch
 NODE=$CACHE/$MAJOR/package/bin/node
 log "$("$NODE" -p '"node " + process.version + " " + process.arch + " napi " + process.versions.napi')"
 cd "$ROOT"
-compgen -G "dist/test/*.test.js" >/dev/null || { echo "test-node: no dist/test: run npm run build" >&2; exit 1; }
+compgen -G "dist/test/*/*.test.js" >/dev/null || { echo "test-node: no dist/test: run npm run build" >&2; exit 1; }
 [ -f build/Release/aio_notify.node ] || { echo "test-node: no build/Release/aio_notify.node: run npm install" >&2; exit 1; }
 # The tests spawn process.execPath, so children run the same Node; PATH serves `node` in scripts.
 # scripts/node-test.sh is the one way the suite runs (per-file limits, the summary reporter).

@@ -5,8 +5,7 @@
 // fd and the drain). Healthy nginx, dbus-daemon, Python asyncio with an executor and Node
 // with workers: no lost or late finding. Every process started here is ended, pass or fail.
 import assert from 'node:assert/strict';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,8 +17,8 @@ import { taskIds, taskStat } from '../../lib/tools/inspect/procfs';
 import { kernelArch } from '../../lib/tools/inspect/syscalls';
 import { close, eventfdWrite } from '../../lib/sys/fd';
 import { pidfdGetfd, pidfdOpen } from '../../lib/sys/pidfd';
-import { CLI, runNode, startJson, stop } from '../helpers/children';
-import { DEVICE_ID, hmp, iothreadSet, IOTHREAD_ID, killQemu, qmpSend, Qemu, QEMU, startQemu } from '../helpers/qemu';
+import { CLI, runNode, startJson, stopChild, waitFor } from '../support';
+import { DEVICE_ID, hmp, iothreadSet, IOTHREAD_ID, killQemu, qmpSend, Qemu, QEMU, startQemu } from '../support/qemu';
 
 const TIMEOUT = 240_000;
 
@@ -35,14 +34,6 @@ function installed(program: string): boolean {
 /** Fails (not skips) when a program the suite needs is missing: .ci/run installs them. */
 function need(program: string, pkg: string): void {
   assert.ok(installed(program), `${program} is not installed: apt-get install ${pkg}`);
-}
-
-async function waitFor(predicate: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Adds 1 to eventfd `fd` of process `pid` from outside (a kick the target did not send). */
@@ -74,7 +65,7 @@ async function qemuWithDataplane(t: TestContext, blkdebug = false): Promise<{ q:
   need(QEMU, 'qemu-system-x86 qemu-utils');
   const q = startQemu(tempDir(t), { blkdebug });
   t.after(() => killQemu(q));
-  await waitFor(() => (iothreadSet(q.pid)?.eventfds.length ?? 0) >= 2, `QEMU's IOThread to poll the virtio-blk ioeventfd (log: ${q.log()})`);
+  await waitFor(() => (iothreadSet(q.pid)?.eventfds.length ?? 0) >= 2, { what: () => `QEMU's IOThread to poll the virtio-blk ioeventfd (log: ${q.log()})` });
   const set = iothreadSet(q.pid)!;
   // The IOThread's AioContext notifier is made with the IOThread, before any device's fd.
   return { q, tid: set.tid, notifier: set.eventfds[0], ioeventfd: set.eventfds[set.eventfds.length - 1] };
@@ -103,7 +94,7 @@ test('QEMU with an IOThread and a virtio-blk dataplane, healthy: exit 0, no lost
 test('QEMU stopped (SIGSTOP) with its IOThread notifier made ready: late, never lost', { skip: qemuSkip, timeout: TIMEOUT }, async (t) => {
   const { q, tid, notifier } = await qemuWithDataplane(t);
   process.kill(q.pid, 'SIGSTOP');
-  await waitFor(() => taskIds(q.pid).every((x) => taskStat(q.pid, x).state === 'T'), 'every QEMU thread stopped');
+  await waitFor(() => taskIds(q.pid).every((x) => taskStat(q.pid, x).state === 'T'), { what: 'every QEMU thread stopped' });
   kick(q.pid, notifier);
   const r = await inspect(q.pid);
   const f = r.findings.find((x) => x.kind === 'ready-not-woken' && x.tid === tid);
@@ -131,7 +122,7 @@ test('QEMU drained by a request held at a blkdebug break point, its ioeventfd ki
       await hmp(q.hmp, [`qemu-io -d ${backend} "break read_aio A"`, `qemu-io -d ${backend} "aio_read 0 512"`]);
       // block_resize drains the node: it waits for the held request, which never completes.
       closeQmp = await qmpSend(q.qmp, { execute: 'block_resize', arguments: { device: 'd0', size: 2 << 20 } });
-      await waitFor(() => !iothreadSet(q.pid)!.eventfds.includes(ioeventfd), 'the drain to take the ioeventfd out of the IOThread set');
+      await waitFor(() => !iothreadSet(q.pid)!.eventfds.includes(ioeventfd), { what: 'the drain to take the ioeventfd out of the IOThread set' });
       kick(q.pid, ioeventfd);
     },
   });
@@ -145,16 +136,6 @@ test('QEMU drained by a request held at a blkdebug break point, its ioeventfd ki
   assert.ok(!/321d1dba8b/.test(f.message), 'a commit is a candidate cause, never the observation');
   assert.equal(r.flagged, true);
 });
-
-/** Kills `child` (SIGTERM, then SIGKILL) and waits for it. */
-async function end(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 function childrenOf(pid: number): number[] {
   return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
@@ -179,8 +160,8 @@ http {
 `,
   );
   const nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
-  t.after(() => end(nginx, 'SIGQUIT'));
-  await waitFor(() => existsSync(sock) && childrenOf(nginx.pid!).length > 0, 'nginx to listen with a worker');
+  t.after(() => stopChild(nginx, 'SIGQUIT'));
+  await waitFor(() => existsSync(sock) && childrenOf(nginx.pid!).length > 0, { what: 'nginx to listen with a worker' });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   t.after(() => agent.destroy());
   const body = await new Promise<string>((resolve, reject) => {
@@ -211,10 +192,10 @@ test('dbus-daemon (a session bus): no lost or late finding', { timeout: TIMEOUT 
   const bus = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', '--print-address=1', `--address=unix:path=${join(dir, 'bus')}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  t.after(() => end(bus));
+  t.after(() => stopChild(bus));
   let out = '';
   bus.stdout!.on('data', (d) => (out += d));
-  await waitFor(() => out.includes('\n'), 'dbus-daemon to print its address');
+  await waitFor(() => out.includes('\n'), { what: 'dbus-daemon to print its address' });
   const r = await inspect(bus.pid!);
   assert.deepEqual(serious(r), [], JSON.stringify(r.findings));
 });
@@ -234,7 +215,7 @@ async def main():
 asyncio.run(main())
 `;
   const { child, info } = await startJson<{ pid: number }>(['-c', script], 60_000, { command: 'python3' });
-  t.after(() => stop(child));
+  t.after(() => stopChild(child));
   const r = await inspect(info.pid);
   assert.deepEqual(serious(r), [], JSON.stringify(r.findings));
   assert.ok(r.threads.length >= 5, 'the loop thread and the executor threads');
@@ -253,7 +234,7 @@ for (let i = 0; i < 2; i++) {
 setInterval(() => fs.stat('/', () => {}), 50);
 `;
   const { child, info } = await startJson<{ pid: number }>(['-e', script]);
-  t.after(() => stop(child));
+  t.after(() => stopChild(child));
   const r = await inspect(info.pid);
   assert.deepEqual(serious(r), [], JSON.stringify(r.findings));
 });

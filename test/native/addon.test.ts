@@ -6,25 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as sys from '../../lib/sys';
 import { native } from '../../lib/sys/native';
-
-const sysPath = path.resolve(__dirname, '../../lib/sys');
-
-function runWorker(source: string, workerData?: unknown): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(`const sys = require(${JSON.stringify(sysPath)});\n${source}`, {
-      eval: true,
-      workerData,
-    });
-    let result: unknown;
-    worker.on('message', (m) => (result = m));
-    worker.on('error', reject);
-    worker.on('exit', (code) => (code === 0 ? resolve(result) : reject(new Error(`worker exit ${code}`))));
-  });
-}
+import { runInWorker } from '../support';
 
 const wanted = process.env.AIO_NOTIFY_SANITIZER;
 test('the addon under test is the sanitizer build when scripts/sanitize.sh runs us', {
@@ -185,9 +169,8 @@ test('relay: workers open, signal and exit with relays open, all at once', async
   // The main thread holds a relay too, so no SIGIO can kill the process while workers come and go.
   const guard = sys.openSignalRelay(['SIGIO', 'SIGUSR2']);
   const worker = `
-    const { workerData, parentPort } = require('node:worker_threads');
     let records = 0;
-    for (let i = 0; i < workerData.rounds; i++) {
+    for (let i = 0; i < data.rounds; i++) {
       const relay = sys.openSignalRelay(i % 2 ? ['SIGIO'] : ['SIGIO', 'SIGUSR2']);
       sys.kill(sys.getpid(), i % 5 ? 'SIGIO' : 'SIGUSR2');
       const set = new sys.PollFdArray(1);
@@ -196,9 +179,9 @@ test('relay: workers open, signal and exit with relays open, all at once', async
       records += relay.read().length;
       if (i % 3) relay.close(); // the others stay open for the env cleanup hook
     }
-    parentPort.postMessage(records);
+    return records;
   `;
-  const results = await Promise.all(Array.from({ length: 6 }, () => runWorker(worker, { rounds: 40 })));
+  const results = await Promise.all(Array.from({ length: 6 }, () => runInWorker(worker, { rounds: 40 })));
   for (const r of results) assert.equal(typeof r, 'number');
   assert.ok((results as number[]).reduce((a, b) => a + b, 0) > 0, 'no worker received a record');
   // Every worker has exited: their cleanup hooks closed what they left open.
