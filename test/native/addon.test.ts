@@ -217,7 +217,7 @@ test('relay: workers open, signal and exit with relays open, all at once', async
   assert.equal(sys.relaySubscribers('SIGIO'), 0);
 });
 
-test('both addons in workers that exit mid-run: each addon's one teardown runs and leaves nothing', async () => {
+test("both addons in workers that exit mid-run: each addon's one teardown runs and leaves nothing", async () => {
   // A worker holds state in both addons when it goes: harness runs in flight (tools), and an
   // attached context with the SIGIO kick, a relay and an owned eventfd (core). The core's one
   // teardown detaches, fences and closes, then closes the relays; the tools' one aborts and
