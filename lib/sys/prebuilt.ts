@@ -8,7 +8,8 @@ export const packageRoot = join(__dirname, '..', '..', '..');
 
 /** The package's two addons (binding.gyp's targets): the core, which lib/sys/native.ts loads,
  * and the tools' harnesses, which lib/tools/native.ts loads. Each ships as
- * `prebuilds/<target>/<name>.node` and builds into `build/Release/<name>.node`. */
+ * `prebuilds/<target>/<name>.node` and builds into `build/Release/<name>.node`. (ADDONS in
+ * scripts/lib.sh names the same two for the shell scripts.) */
 export const ADDONS = ['aio_notify', 'aio_notify_tools'] as const;
 export type AddonName = (typeof ADDONS)[number];
 
