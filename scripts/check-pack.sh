@@ -21,8 +21,9 @@ set -euo pipefail
 
 TAG=check-pack
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-MAX_PACKED_KB=400       # the tarball: 300 kB in November 2026, both binaries included
-MAX_UNPACKED_KB=1400    # 990 kB then
+MAX_PACKED_KB=440       # the tarball (KiB): 300 in November 2026 with one addon; 404 after the split into
+                        # two addons (four binaries: the common code and Node-API glue are in each)
+MAX_UNPACKED_KB=1400    # 990 then; about 1270 after the split
 ARM=$ROOT/.arm64        # scripts/test-arm64.sh's work directory: the arm64 Node
 ARM64=0 ARTIFACTS="" TARBALL=""
 while [ $# -gt 0 ]; do
