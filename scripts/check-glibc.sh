@@ -4,21 +4,31 @@
 # that era's libstdc++ (GCC 8: GLIBCXX_3.4.25, CXXABI_1.3.11). native/common/glibc_compat.h keeps a
 # build on a newer system within it.
 #
-#   bash scripts/check-glibc.sh [file.node ...]    (default: prebuilds/*/aio_notify.node)
+#   bash scripts/check-glibc.sh [file.node ...]
+#
+# Default: both addons (aio_notify, aio_notify_tools) in every prebuilds/<target>/, or in
+# build/Release/ when there is no prebuilds/ (a checkout); a missing one fails.
 #
 # readelf, not objdump: it reads the aarch64 binary on an x86_64 host too.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TAG=check-glibc
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 MAX_GLIBC=2.28
 MAX_GLIBCXX=3.4.25
 MAX_CXXABI=1.3.11
 
 files=("$@")
-[ ${#files[@]} -gt 0 ] || files=("$ROOT"/prebuilds/*/aio_notify.node)
+if [ ${#files[@]} -eq 0 ]; then
+  dirs=("$ROOT"/prebuilds/*/)
+  [ -d "${dirs[0]}" ] || dirs=("$ROOT/build/Release/")
+  for dir in "${dirs[@]}"; do
+    for name in "${ADDONS[@]}"; do files+=("$dir$name.node"); done
+  done
+fi
 rc=0
 for f in "${files[@]}"; do
-  [ -f "$f" ] || { echo "check-glibc: no such file: $f" >&2; exit 1; }
+  [ -f "$f" ] || die "no such file: $f"
   echo "$f ($(readelf -h "$f" | awk -F: '/Machine/ { gsub(/^ +/, "", $2); print $2 }')):"
   # Undefined dynamic symbols look like `pthread_create@GLIBC_2.2.5 (3)`: keep name@VERSION.
   # (Compare newest first; a missing sort -V would fail here, not pass silently.)

@@ -23,7 +23,8 @@
 # default: the number of CPUs).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TAG=check-models
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 MODELS=$ROOT/docs/models
 DEPTH=${MODELS_DEPTH:-100000}
 
@@ -75,16 +76,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-log() { printf '[check-models] %s\n' "$*"; }
-die() { printf '[check-models] ERROR: %s\n' "$*" >&2; exit 1; }
-
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
-
 ensure_tools() {
   if ! command -v spin >/dev/null; then
     log "installing Debian's spin (apt-get)"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq spin >/dev/null
+    apt_install spin >/dev/null
     command -v spin >/dev/null || die "spin still missing after apt-get install spin"
   fi
   command -v gcc >/dev/null || die "gcc is missing (install build-essential)"
@@ -104,8 +99,6 @@ if [ -n "$KEEP" ]; then mkdir -p "$KEEP"; WORK=$(cd "$KEEP" && pwd); else WORK=$
 cleanup() { [ -n "$KEEP" ] || rm -rf "$WORK"; }
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 # Outcome of a pan run from its output: ok | lost | bound | cycle | endstate | assert:<expr> |
 # incomplete (depth bound hit without an error) | pan-error.
@@ -196,7 +189,7 @@ run_check() {
   fi
   {
     printf '%-24s %-13s %-38s %-12s %-9s %-9s %9s %6s  %s\n' \
-      "$id" "$model" "${defs:--}" "$es/$el" "$gs" "$gl" "${states:-?}" "$(secs "$t0" "$(now)")" "$verdict"
+      "$id" "$model" "${defs:--}" "$es/$el" "$gs" "$gl" "${states:-?}" "$(since "$t0")" "$verdict"
     for n in "${notes[@]}"; do printf '    ! %s\n' "$n"; done
   } >"$dir/row"
   if [ "$verdict" = FAIL ]; then echo FAIL
@@ -256,6 +249,6 @@ fi
 echo
 times >"$WORK/times"   # the builtin, in this shell: the second line is every finished child's CPU
 CPU=$(tail -n1 "$WORK/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } printf "%.0f", t }')
-log "${#IDS[@]} checks: $PASSED as expected ($NPROOF proofs, $NCEX counterexamples found), $FAILED failed, in $(secs "$T_ALL" "$(now)")s, ${CPU}s CPU (spin $(spin -V | awk '{ print $3 }'), $JOBS jobs)"
+log "${#IDS[@]} checks: $PASSED as expected ($NPROOF proofs, $NCEX counterexamples found), $FAILED failed, in $(since "$T_ALL")s, ${CPU}s CPU (spin $(spin -V | awk '{ print $3 }'), $JOBS jobs)"
 [ -z "$KEEP" ] || log "verifiers, logs and trails kept in $WORK"
 [ "$FAILED" -eq 0 ]

@@ -5,22 +5,25 @@
 #
 #   1. pack: `npm pack --json` (prepack builds the prebuilt binaries), unless a tarball is given;
 #      the same JSON `npm pack --dry-run` prints: the file list and sizes
-#   2. files: what must ship (LICENSE, README, docs the CLI and README point to, both prebuilt
-#      binaries, the compiled library and CLI, the sources of a source build) and what must not
-#      (source maps, tests, TypeScript sources, a developer's build/); packed and unpacked size budgets
+#   2. files: what must ship (LICENSE, README, docs the CLI and README point to, both addons'
+#      prebuilt binaries for both architectures, the compiled library and CLI, every source of a
+#      source build of both addons) and what must not (source maps, tests, TypeScript sources, a
+#      developer's build/); packed and unpacked size budgets
 #   3. install: the tarball into a fresh app, with PATH holding node, npm and sh only (no compiler, no make,
 #      no python) and --ignore-scripts; require('aio-notify') and `npx aio-notify doctor --quick` exit 0;
-#      then `npm rebuild aio-notify` with scripts on, still without a compiler, takes the prebuilt binary
+#      then `npm rebuild aio-notify` with scripts on, still without a compiler, takes the prebuilt binaries
 #   4. --arm64: the same require and doctor with the official arm64 Node under qemu-user (set up by
-#      `npm run test:arm64 -- --setup-only`), on the linux-arm64 prebuilt binary
+#      `npm run test:arm64 -- --setup-only`), on the linux-arm64 prebuilt binaries
 # --artifacts DIR keeps the doctors' JSON reports there (doctor-<arch>.json).
 #
 # Environment (optional): PACK_DIR work directory (default: a fresh mktemp -d, removed afterwards)
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MAX_PACKED_KB=400       # the tarball: 300 kB in November 2026, both binaries included
-MAX_UNPACKED_KB=1400    # 990 kB then
+TAG=check-pack
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+MAX_PACKED_KB=440       # the tarball (KiB): 300 in November 2026 with one addon; 404 after the split into
+                        # two addons (four binaries: the common code and Node-API glue are in each)
+MAX_UNPACKED_KB=1400    # 990 then; about 1270 after the split
 ARM=$ROOT/.arm64        # scripts/test-arm64.sh's work directory: the arm64 Node
 ARM64=0 ARTIFACTS="" TARBALL=""
 while [ $# -gt 0 ]; do
@@ -31,9 +34,6 @@ while [ $# -gt 0 ]; do
     *) TARBALL=$(realpath "$1"); shift ;;
   esac
 done
-
-log() { printf '[check-pack] %s\n' "$*"; }
-die() { printf '[check-pack] FAILED: %s\n' "$*" >&2; exit 1; }
 
 WORK=${PACK_DIR:-}
 if [ -z "$WORK" ]; then WORK=$(mktemp -d /tmp/aio-notify-pack.XXXXXX); trap 'rm -rf "$WORK"' EXIT; fi
@@ -53,10 +53,12 @@ log "$(basename "$TARBALL"): $(wc -l <"$WORK/files.txt") files, $((PACKED / 1024
 
 # ---- 2. the file list -------------------------------------------------------------------------
 problems=()
+binaries=()
+for name in "${ADDONS[@]}"; do binaries+=("prebuilds/linux-x64/$name.node" "prebuilds/linux-arm64/$name.node"); done
 for f in package.json README.md LICENSE BENCHMARKS.md docs/diagnosis.md docs/doctor-json.md \
-    docs/doctor-report.schema.json prebuilds/linux-x64/aio_notify.node prebuilds/linux-arm64/aio_notify.node \
+    docs/doctor-report.schema.json "${binaries[@]}" \
     dist/lib/index.js dist/lib/index.d.ts dist/bin/aio-notify.js scripts/install.js binding.gyp \
-    native/common/glibc_compat.h native/core/addon.cc; do
+    $(cd "$ROOT" && find native -type f | sort); do
   grep -qxF "$f" "$WORK/files.txt" || problems+=("missing: $f")
 done
 while IFS= read -r f; do problems+=("must not ship: $f"); done < <(
@@ -74,11 +76,13 @@ log "file list ok; sizes within ${MAX_PACKED_KB} kB packed / ${MAX_UNPACKED_KB} 
 mkdir -p "$WORK/unpacked"
 tar xzf "$TARBALL" -C "$WORK/unpacked" package/prebuilds
 for arch in x64:X86-64 arm64:AArch64; do
-  f=$WORK/unpacked/package/prebuilds/linux-${arch%%:*}/aio_notify.node
-  readelf -h "$f" | grep -q "Machine:.*${arch#*:}" || die "$f is not a ${arch#*:} ELF"
-  ! readelf -S "$f" | grep -q '\.symtab' || die "$f is not stripped"
+  for name in "${ADDONS[@]}"; do
+    f=$WORK/unpacked/package/prebuilds/linux-${arch%%:*}/$name.node
+    readelf -h "$f" | grep -q "Machine:.*${arch#*:}" || die "$f is not a ${arch#*:} ELF"
+    ! readelf -S "$f" | grep -q '\.symtab' || die "$f is not stripped"
+  done
 done
-bash "$ROOT/scripts/check-glibc.sh" "$WORK"/unpacked/package/prebuilds/*/aio_notify.node
+bash "$ROOT/scripts/check-glibc.sh" "$WORK"/unpacked/package/prebuilds/*/*.node
 
 # ---- 3. install without a compiler ------------------------------------------------------------
 NOTOOLS=$WORK/bin
@@ -110,8 +114,10 @@ doctor "$(node -p process.arch)" npx --no-install aio-notify
 
 log "npm rebuild aio-notify with install scripts on, still no compiler"
 (cd "$APP" && PATH=$NOTOOLS npm rebuild aio-notify --foreground-scripts --loglevel=error 2>&1) | tee "$WORK/rebuild.log"
-grep -q "using the prebuilt binary prebuilds/linux-$(node -p process.arch)/aio_notify.node" "$WORK/rebuild.log" \
-  || die "the install script did not take the prebuilt binary"
+for name in "${ADDONS[@]}"; do
+  grep -q "using the prebuilt binaries .*prebuilds/linux-$(node -p process.arch)/$name.node" "$WORK/rebuild.log" \
+    || die "the install script did not take the prebuilt binary $name.node"
+done
 
 # ---- 4. the arm64 binary under qemu-user ------------------------------------------------------
 if [ "$ARM64" = 1 ]; then

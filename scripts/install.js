@@ -2,12 +2,12 @@
 // npm's install step (package.json "install"). The package ships prebuilt binaries for linux-x64 and
 // linux-arm64 (glibc 2.28+): when the one for this machine loads, nothing is built. Otherwise, or when
 // asked (AIO_NOTIFY_BUILD_FROM_SOURCE=1; also the prebuild-install convention npm_config_build_from_source,
-// which npm 11 still sets from --build-from-source with a warning), node-gyp builds the addon,
+// which npm 11 still sets from --build-from-source with a warning), node-gyp builds both addons,
 // which needs python3, make and a C++ compiler. Installs that skip scripts (--ignore-scripts) never
-// get here; the loader (dist/lib/sys/native.js) then uses the prebuilt binary all the same.
+// get here; the loader (dist/lib/sys/addon-loader.js) then uses the prebuilt binaries all the same.
 'use strict';
 const { spawnSync } = require('node:child_process');
-const { existsSync, rmSync } = require('node:fs');
+const { existsSync, readdirSync, rmSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
@@ -19,23 +19,28 @@ function forced() {
   return process.env.AIO_NOTIFY_BUILD_FROM_SOURCE === '1' || npmFlag === 'true' || npmFlag === 'aio-notify';
 }
 
-// True when the prebuilt binary for this machine loads (it is loaded, not just found: an older
-// glibc or a foreign libc shows here, at install time, rather than at the user's first require).
+// True when the prebuilt binaries for this machine load, both addons (they are loaded, not just
+// found: an older glibc or a foreign libc shows here, at install time, rather than at the user's
+// first require).
 function prebuiltLoads() {
   if (!existsSync(prebuilds)) return false; // a git checkout: there is only the source
-  const { findPrebuilt } = require(path.join(root, 'dist/lib/sys/prebuilt.js'));
-  const found = findPrebuilt();
-  if (!('path' in found)) {
-    say(`${found.reason}: building from source`);
-    return false;
+  const { ADDONS, findPrebuilt } = require(path.join(root, 'dist/lib/sys/prebuilt.js'));
+  const found = [];
+  for (const name of ADDONS) {
+    const prebuilt = findPrebuilt(name);
+    if (!('path' in prebuilt)) {
+      say(`${prebuilt.reason}: building from source`);
+      return false;
+    }
+    try {
+      require(prebuilt.path);
+    } catch (err) {
+      say(`the prebuilt binary ${name}.node does not load here (${String(err.message).split('\n')[0]}): building from source`);
+      return false;
+    }
+    found.push(path.relative(root, prebuilt.path));
   }
-  try {
-    require(found.path);
-  } catch (err) {
-    say(`the prebuilt binary does not load here (${String(err.message).split('\n')[0]}): building from source`);
-    return false;
-  }
-  say(`using the prebuilt binary ${path.relative(root, found.path)}`);
+  say(`using the prebuilt binaries ${found.join(', ')}`);
   return true;
 }
 
@@ -74,7 +79,9 @@ function buildFromSource() {
   if (result.status !== 0) fail(`the source build failed (node-gyp rebuild: ${result.error?.message ?? `exit ${result.status}`})`);
   // The loader tries prebuilt binaries first: a source build replaces them.
   rmSync(prebuilds, { recursive: true, force: true });
-  say('built from source: build/Release/aio_notify.node');
+  // (dist/ may not exist yet: a fresh clone's install runs before its prepare step compiles it.)
+  const built = readdirSync(path.join(root, 'build', 'Release')).filter((f) => f.endsWith('.node'));
+  say(`built from source: ${built.map((f) => `build/Release/${f}`).join(', ')}`);
 }
 
 if (forced()) {

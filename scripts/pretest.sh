@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # `npm test` builds what it runs (the pretest script): the TypeScript incrementally (its build
-# info beside the output, so removing dist/ rebuilds all), and the addon only when native/ or
-# binding.gyp is newer than the built .node. Nothing changed: a second or two.
+# info beside the output, so removing dist/ rebuilds all), and the addons only when one is
+# missing or native/ or binding.gyp is newer than it. Nothing changed: a second or two.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TAG=pretest
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-addon=build/Release/aio_notify.node
-if [ ! -e "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
-  gyp=$(bash scripts/find-node-gyp.sh)
-  # make (node-gyp build) recompiles what changed; configure first when build/ has no Makefile.
-  if [ -e build/Makefile ]; then node "$gyp" build; else node "$gyp" rebuild; fi
+stale=0
+for name in "${ADDONS[@]}"; do
+  addon=build/Release/$name.node
+  if [ ! -e "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then stale=1; fi
+done
+if [ "$stale" = 1 ]; then
+  gyp=$(find_node_gyp)
+  # make (node-gyp build) recompiles what changed; configure first when build/ has no Makefile
+  # or one from before binding.gyp last changed (a new target, a new source).
+  if [ -e build/Makefile ] && [ build/Makefile -nt binding.gyp ]; then node "$gyp" build; else node "$gyp" rebuild; fi
 fi
 
 npx --no-install tsc -p tsconfig.json --incremental --tsBuildInfoFile dist/.tsbuildinfo

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sanitizer runs of the addon and of its native mechanisms (issue 5, "Sanitizers").
+# Sanitizer runs of the addons and of their native mechanisms (issue 5, "Sanitizers").
 #
 #   bash scripts/sanitize.sh                  everything below, in order
 #   bash scripts/sanitize.sh --only addon     one or more of: canaries, addon, native (comma-separated)
@@ -7,17 +7,17 @@
 #   canaries  tiny programs with a heap overflow, a signed-integer overflow and a data race are
 #             built with the flags below and must be reported by ASan, UBSan and TSan with the
 #             options below: proof that the runs that follow can fail.
-#   addon     the addon built with AddressSanitizer + UndefinedBehaviorSanitizer in a copy of the
-#             package ($SANITIZE_DIR/pkg: the tree's ./build is untouched), then the compiled test
-#             suite (dist/test/*/*.test.js) and the addon stress tests (dist/test/native/*.test.js)
-#             under node with the ASan runtime preloaded. V8 is not instrumented, so leak
+#   addon     both addons (aio_notify and aio_notify_tools) built with AddressSanitizer +
+#             UndefinedBehaviorSanitizer in a copy of the package ($SANITIZE_DIR/pkg: the tree's
+#             ./build is untouched), then the compiled test suite (dist/test/*/*.test.js) and the
+#             addon stress tests (dist/test/native/*.test.js) under node with the ASan runtime
+#             preloaded. V8 is not instrumented, so leak
 #             detection is off there. Any ASan or UBSan report fails the run, as does a failing
 #             or missing test.
-#   native    each C++ driver test/native/*_tsan.cc (today: relay_tsan.cc, the signal relay
-#             without Node), built with the sources its `// sanitize-sources:` line names, run
-#             under ThreadSanitizer, and again under ASan + UBSan with leak detection on. The
-#             native wake harness (native/tools/harness.cc, another branch) gets its driver the same
-#             way: a test/native/harness_tsan.cc naming the harness's napi-free sources.
+#   native    each C++ driver test/native/*_tsan.cc, built with the sources its
+#             `// sanitize-sources:` line names, run under ThreadSanitizer, and again under
+#             ASan + UBSan with leak detection on: relay_tsan.cc (the signal relay of the core
+#             addon, without Node) and harness_tsan.cc (the tools addon's napi-free harnesses).
 #
 # Needs `npm install` to have run (node_modules/, dist/) and g++ with its sanitizer runtimes
 # (libasan, libubsan, libtsan: part of Debian's gcc). Exit status non-zero when anything fails.
@@ -28,7 +28,8 @@
 #   SANITIZE_TEST_TIMEOUT     seconds for the node test run (default 1200)
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TAG=sanitize
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DIR=${SANITIZE_DIR:-$ROOT/.sanitize}
 STAGE=$DIR/pkg
 LOGS=$DIR/logs
@@ -50,28 +51,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-log() { printf '[sanitize] %s\n' "$*"; }
-die() { printf '[sanitize] ERROR: %s\n' "$*" >&2; exit 1; }
-now() { date +%s.%N; }
-TIMINGS=()
 RESULTS=()
-
-phase() {
-  local name=$1 t0 secs
-  shift
-  log "---- $name ----"
-  t0=$(now)
-  "$@"
-  secs=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-  TIMINGS+=("$(printf '%-24s %7ss' "$name" "$secs")")
-  log "$name: ${secs}s"
-}
 
 summary() {
   local rc=$? line
   log "summary (exit $rc):"
   for line in "${RESULTS[@]}"; do log "  $line"; done
-  for line in "${TIMINGS[@]}"; do log "  $line"; done
+  print_timings
 }
 trap summary EXIT
 
@@ -147,70 +133,29 @@ EOF
   expect_report TSan 'ThreadSanitizer: data race' "$rc" "$c/tsan.out"
 }
 
-# npm's own node-gyp, the one `npm install` uses (as in scripts/test-arm64.sh).
-find_node_gyp() {
-  local npm_root candidate
-  npm_root=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
-  for candidate in \
-      "${npm_config_node_gyp:-}" \
-      "$npm_root/node_modules/node-gyp/bin/node-gyp.js" \
-      "$ROOT/node_modules/node-gyp/bin/node-gyp.js"; do
-    if [ -n "$candidate" ] && [ -f "$candidate" ]; then printf '%s\n' "$candidate"; return 0; fi
-  done
-  die "npm's node-gyp not found (looked under $npm_root/node_modules/node-gyp)"
-}
-
-# Node's headers: the nodedir npm uses (~/.npmrc here: nodedir=/usr), else node's own prefix
-# when it ships them; empty lets node-gyp fetch them.
-find_nodedir() {
-  local d prefix
-  d=${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null || true)}
-  if [ -n "$d" ] && [ "$d" != undefined ] && [ "$d" != null ]; then printf '%s\n' "$d"; return; fi
-  prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
-  [ -f "$prefix/include/node/node_api.h" ] && printf '%s\n' "$prefix"
-  return 0
-}
-
 build_addon() {
-  local gyp nodedir addon needed symbols
+  local gyp nodedir addon needed symbols name
   [ -d "$ROOT/node_modules/node-addon-api" ] || die "node_modules missing: run 'npm install' first"
   compgen -G "$ROOT/dist/lib/*.js" >/dev/null || die "dist/ missing: run 'npm install' first"
-  gyp=$(find_node_gyp)
-  nodedir=$(find_nodedir)
-  # node-gyp always writes ./build: build in a copy of the package. dist/ is copied, not linked,
-  # so that `bindings` (which resolves from the real path of dist/) loads this copy's addon.
-  rm -rf "$STAGE" && mkdir -p "$STAGE"
-  cp -a "$ROOT/package.json" "$ROOT/binding.gyp" "$ROOT/native" "$ROOT/dist" "$STAGE/"
-  # The other top-level files (node_modules, README.md, docs/, scripts/, ...) are data or
-  # JavaScript that some tests read: link them. Not build/ (the addon under test is the
-  # stage's own) nor prebuilds/ (the loader would take a prebuilt binary first).
-  local entry
-  for entry in "$ROOT"/*; do
-    case "${entry##*/}" in
-      package.json|binding.gyp|native|dist|build|prebuilds) ;;
-      *) ln -s "$entry" "$STAGE/${entry##*/}" ;;
-    esac
-  done
+  gyp=$(find_node_gyp) || die "no node-gyp"
+  nodedir=$(node_headers)
+  stage_package "$STAGE"
   log "node-gyp: $gyp (nodedir: ${nodedir:-default})"
   (cd "$STAGE" && env CFLAGS="${ASAN_UBSAN_FLAGS[*]}" CXXFLAGS="${ASAN_UBSAN_FLAGS[*]}" \
       LDFLAGS="-fsanitize=address,undefined" ${nodedir:+npm_config_nodedir="$nodedir"} \
       node "$gyp" rebuild --jobs=max >"$LOGS/build.log" 2>&1) \
-    || { tail -n 30 "$LOGS/build.log" >&2; die "the ASan+UBSan build of the addon failed"; }
-  addon=$STAGE/build/Release/aio_notify.node
-  [ -f "$addon" ] || die "the build produced no $addon"
-  needed=$(readelf -d "$addon" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
-  [[ $needed == *libasan* && $needed == *libubsan* ]] \
-    || die "aio_notify.node is not linked with the sanitizer runtimes (NEEDED: $needed)"
-  symbols=$(nm -D --undefined-only "$addon")
-  [[ $symbols == *__asan_report_* ]] || die "aio_notify.node has no ASan checks"
-  [[ $symbols == *__ubsan_handle_* ]] || die "aio_notify.node has no UBSan checks"
-  log "built $addon (NEEDED: $needed)"
-}
-
-# `tests pass fail` summed over node's test runner summaries (TAP `# pass 3` or spec `ℹ pass 3`).
-count_results() {
-  awk '$1 ~ /^(#|ℹ)$/ && $2 ~ /^(tests|pass|fail)$/ && $3 ~ /^[0-9]+$/ { n[$2] += $3 }
-       END { printf "%d %d %d\n", n["tests"], n["pass"], n["fail"] }' "$1"
+    || { tail -n 30 "$LOGS/build.log" >&2; die "the ASan+UBSan build of the addons failed"; }
+  for name in "${ADDONS[@]}"; do
+    addon=$STAGE/build/Release/$name.node
+    [ -f "$addon" ] || die "the build produced no $addon"
+    needed=$(readelf -d "$addon" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
+    [[ $needed == *libasan* && $needed == *libubsan* ]] \
+      || die "$name.node is not linked with the sanitizer runtimes (NEEDED: $needed)"
+    symbols=$(nm -D --undefined-only "$addon")
+    [[ $symbols == *__asan_report_* ]] || die "$name.node has no ASan checks"
+    [[ $symbols == *__ubsan_handle_* ]] || die "$name.node has no UBSan checks"
+    log "built $addon (NEEDED: $needed)"
+  done
 }
 
 # Any report the sanitizers wrote (log_path files: <prefix>.<pid>) fails the run.
@@ -240,7 +185,7 @@ run_suite() {
       timeout --kill-after=30 "${SANITIZE_TEST_TIMEOUT:-1200}" \
       node --test "${tests[@]}" </dev/null >"$LOGS/test.log" 2>&1 || rc=$?
   cd "$ROOT"
-  read -r t p f < <(count_results "$LOGS/test.log")
+  read -r t p f < <(count_tests "$LOGS/test.log")
   RESULTS+=("addon (ASan+UBSan): $t tests, $p passed, $f failed ($suite suite files, $own stress files)")
   check_reports "addon tests"
   if [ "$rc" -ne 0 ] || [ "$t" -eq 0 ] || [ "$f" -ne 0 ]; then
@@ -250,7 +195,7 @@ run_suite() {
 }
 
 native_drivers() {
-  local src name sources bin rc out found=0
+  local src name sources flags bin rc out found=0
   for src in "$ROOT"/test/native/*_tsan.cc; do
     [ -e "$src" ] || continue
     found=1
@@ -260,13 +205,9 @@ native_drivers() {
     for kind in tsan asan; do
       bin=$DIR/$name.$kind
       out=$LOGS/$name.$kind.log
-      if [ "$kind" = tsan ]; then
-        g++ -std=c++17 -Wall -Wextra "${TSAN_FLAGS[@]}" -pthread -I"$ROOT/native/common" -I"$ROOT/native/core" -I"$ROOT/native/tools" \
-          "$src" "${sources[@]}" -o "$bin"
-      else
-        g++ -std=c++17 -Wall -Wextra "${ASAN_UBSAN_FLAGS[@]}" -pthread -I"$ROOT/native/common" -I"$ROOT/native/core" -I"$ROOT/native/tools" \
-          "$src" "${sources[@]}" -o "$bin"
-      fi
+      if [ "$kind" = tsan ]; then flags=("${TSAN_FLAGS[@]}"); else flags=("${ASAN_UBSAN_FLAGS[@]}"); fi
+      g++ -std=c++17 -Wall -Wextra "${flags[@]}" -pthread \
+        -I"$ROOT/native/common" -I"$ROOT/native/core" -I"$ROOT/native/tools" "$src" "${sources[@]}" -o "$bin"
       rc=0
       TSAN_OPTIONS=$TSAN_RUN_OPTIONS ASAN_OPTIONS="detect_leaks=1:halt_on_error=1" \
         UBSAN_OPTIONS=$UBSAN_RUN_OPTIONS timeout --kill-after=10 600 "$bin" "$ITERATIONS" \
@@ -290,4 +231,4 @@ if [[ ",$ONLY," == *,addon,* ]]; then
   phase "addon tests" run_suite
 fi
 [[ ",$ONLY," != *,native,* ]] || phase "native drivers" native_drivers
-log "all sanitizer runs passed in $(awk -v a="$T0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
+log "all sanitizer runs passed in $(since "$T0")s"

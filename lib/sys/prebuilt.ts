@@ -1,10 +1,17 @@
-// Where the package's prebuilt addon for this machine is, if it ships one. Shared by the
-// loader (native.ts) and the install script (scripts/install.js), which must agree.
+// Where the package's prebuilt addons for this machine are, if it ships them. Shared by the
+// loader (addon-loader.ts) and the install script (scripts/install.js), which must agree.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The package root: dist/lib/sys -> the directory holding package.json. */
 export const packageRoot = join(__dirname, '..', '..', '..');
+
+/** The package's two addons (binding.gyp's targets): the core, which lib/sys/native.ts loads,
+ * and the tools' harnesses, which lib/tools/native.ts loads. Each ships as
+ * `prebuilds/<target>/<name>.node` and builds into `build/Release/<name>.node`. (ADDONS in
+ * scripts/lib.sh names the same two for the shell scripts.) */
+export const ADDONS = ['aio_notify', 'aio_notify_tools'] as const;
+export type AddonName = (typeof ADDONS)[number];
 
 /** The prebuilt binaries are linked against glibc; musl (Alpine) needs a source build.
  * Read from ldd, as detect-libc does first: one small file, not a 30 ms process report. */
@@ -21,10 +28,10 @@ export function prebuiltTarget(): string {
   return `${process.platform}-${process.arch}${process.platform === 'linux' && isMusl() ? '-musl' : ''}`;
 }
 
-/** `{ path }` of the prebuilt addon that fits, or `{ reason }` why none does. */
-export function findPrebuilt(): { path: string } | { reason: string } {
+/** `{ path }` of the prebuilt addon `name` that fits, or `{ reason }` why none does. */
+export function findPrebuilt(name: AddonName): { path: string } | { reason: string } {
   const target = prebuiltTarget();
-  const path = join(packageRoot, 'prebuilds', target, 'aio_notify.node');
+  const path = join(packageRoot, 'prebuilds', target, `${name}.node`);
   if (existsSync(path)) return { path };
   return { reason: `none for ${target} in this copy of the package (a packed aio-notify ships linux-x64 and linux-arm64, glibc)` };
 }

@@ -1,6 +1,7 @@
-// The addon's measurement harnesses, typed. Like lib/sys, this is
-// one of the two places that talk to the addon directly (DESIGN.md, "Layers").
-import { native as base, NativeBinding } from '../sys/native';
+// The tools' harness addon (aio_notify_tools, native/tools), loaded once per thread, with the
+// types of what it exports. The only module that talks to it (DESIGN.md, "Layers"); it is loaded
+// only when the tools are, never by require('aio-notify'). Same loading policy as the core addon.
+import { loadAddon } from '../sys/addon-loader';
 
 /** Where the two harness threads run: 0 unpinned, 1 two distinct CPUs, 2 the same CPU. */
 export type PinCode = 0 | 1 | 2;
@@ -57,4 +58,4 @@ export interface HarnessBinding {
   ): Promise<NativeRaceResult>;
 }
 
-export const harness = base as NativeBinding & HarnessBinding;
+export const harness: HarnessBinding = loadAddon<HarnessBinding>('aio_notify_tools');

@@ -13,9 +13,9 @@
 #include <cstdint>
 #include <string>
 
+#include "addon.h"
 #include "args.h"
 #include "errors.h"
-#include "modules.h"
 
 namespace aio {
 namespace {

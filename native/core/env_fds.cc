@@ -1,10 +1,11 @@
-// Descriptors owned by an environment (a thread running JavaScript): closed by its cleanup
-// hook if JavaScript never closed them. A terminated worker runs no `finally` block and no
+// Descriptors owned by an environment (a thread running JavaScript): closed by the core
+// addon's env cleanup hook (TeardownEnvFds below, run by Teardown in addon.cc) if
+// JavaScript never closed them. A terminated worker runs no `finally` block and no
 // close(); without this, every context it had open would leak its eventfd.
 //
 // A descriptor that other threads may still write through shared memory (a context's
 // eventfd, which any AioContextRef kicks) carries a fence: two Int32 words of that memory,
-// `closed` and `users`. Before any descriptor is closed, the hook stores 1 to every
+// `closed` and `users`. Before any descriptor is closed, the teardown stores 1 to every
 // fence's `closed` and waits until its `users` is 0, exactly as lib/aio/notify.ts
 // closeShared() does on an ordinary close. The writers raise `users`, then load `closed`
 // (seq_cst, kick() in notify.ts); we store `closed`, then load `users` (seq_cst here, the
@@ -20,31 +21,18 @@
 
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 
+#include "addon.h"
 #include "args.h"
 #include "errors.h"
-#include "modules.h"
 #include "relay_core.h"
 
 namespace aio {
 namespace {
 
-struct Fence {
-  int32_t* closed;
-  int32_t* users;
-  // Keeps the shared memory alive until the hook has run, whoever else drops it.
-  Napi::Reference<Napi::Value> keep;
-};
-
-struct EnvFds {
-  // fd -> its fence, or null.
-  std::unordered_map<int, std::unique_ptr<Fence>> fds;
-};
-
 // closeOnThreadExit(fd[, words, closedIndex, usersIndex])
 Napi::Value CloseOnThreadExit(const Napi::CallbackInfo& info) {
-  EnvFds* state = static_cast<EnvFds*>(info.Data());
+  EnvFdsState* state = static_cast<EnvFdsState*>(info.Data());
   int fd = Int32Arg(info, 0, "fd");
   std::unique_ptr<Fence> fence;
   if (info.Length() > 1 && !info[1].IsUndefined()) {
@@ -84,7 +72,7 @@ Napi::Value FencedKick(const Napi::CallbackInfo& info) {
   int32_t* w = reinterpret_cast<int32_t*>(words.data);
   int32_t* closed = w + index[0];
   int32_t* users = w + index[1];
-  // Pairs with the closer (the cleanup hook below, closeShared() in lib/aio/notify.ts): we
+  // Pairs with the closer (TeardownEnvFds below, closeShared() in lib/aio/notify.ts): we
   // raise `users`, then load `closed`; it stores `closed`, then loads `users` (all seq_cst).
   __atomic_add_fetch(users, 1, __ATOMIC_SEQ_CST);
   int result = 0;
@@ -108,7 +96,7 @@ Napi::Value FencedKick(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value KeepOnThreadExit(const Napi::CallbackInfo& info) {
-  static_cast<EnvFds*>(info.Data())->fds.erase(Int32Arg(info, 0, "fd"));
+  static_cast<EnvFdsState*>(info.Data())->fds.erase(Int32Arg(info, 0, "fd"));
   return info.Env().Undefined();
 }
 
@@ -120,7 +108,7 @@ Napi::Value KeepOnThreadExit(const Napi::CallbackInfo& info) {
 Napi::Value OwnedEventfd(const Napi::CallbackInfo& info) {
   int fd = eventfd(static_cast<unsigned>(NumberArg(info, 0, "initval")), Int32Arg(info, 1, "flags"));
   if (fd < 0) ThrowErrno(info.Env(), errno, "eventfd");
-  static_cast<EnvFds*>(info.Data())->fds[fd] = nullptr;
+  static_cast<EnvFdsState*>(info.Data())->fds[fd] = nullptr;
   return Napi::Number::New(info.Env(), fd);
 }
 
@@ -128,38 +116,37 @@ Napi::Value OwnedEventfd(const Napi::CallbackInfo& info) {
 Napi::Value OwnedEpoll(const Napi::CallbackInfo& info) {
   int fd = epoll_create1(EPOLL_CLOEXEC);
   if (fd < 0) ThrowErrno(info.Env(), errno, "epoll_create1");
-  static_cast<EnvFds*>(info.Data())->fds[fd] = nullptr;
+  static_cast<EnvFdsState*>(info.Data())->fds[fd] = nullptr;
   return Napi::Number::New(info.Env(), fd);
 }
 
 // closeOwned(fd): the thread gives `fd` up and closes it.
 Napi::Value CloseOwned(const Napi::CallbackInfo& info) {
   int fd = Int32Arg(info, 0, "fd");
-  static_cast<EnvFds*>(info.Data())->fds.erase(fd);
+  static_cast<EnvFdsState*>(info.Data())->fds.erase(fd);
   if (close(fd) != 0 && errno != EINTR) ThrowErrno(info.Env(), errno, "close");
   return info.Env().Undefined();
 }
 
 }  // namespace
 
-void InitEnvFds(Napi::Env env, Napi::Object exports) {
-  EnvFds* state = new EnvFds();
-  // Registered after InitRelay (addon.cc), so this runs before the relay's hook: every
-  // context is closed in its shared state before its SIGIO relay goes, so no ref can send
-  // a SIGIO kick that no relay would take.
-  env.AddCleanupHook([state]() {
-    for (auto& [fd, fence] : state->fds) {
-      if (!fence) continue;
-      __atomic_store_n(fence->closed, 1, __ATOMIC_SEQ_CST);
-      // A write is one or two system calls long: yield rather than sleep.
-      while (__atomic_load_n(fence->users, __ATOMIC_SEQ_CST) != 0) sched_yield();
-    }
-    for (auto& [fd, fence] : state->fds) {
-      close(fd);
-      if (fence) fence->keep.SuppressDestruct();  // the environment frees its references itself
-    }
-    delete state;
-  });
+// The closer's half of the fence for every descriptor the environment still owns, then the
+// close (Teardown in addon.cc says when this runs: before the relays go).
+void TeardownEnvFds(EnvFdsState& state) {
+  for (auto& [fd, fence] : state.fds) {
+    if (!fence) continue;
+    __atomic_store_n(fence->closed, 1, __ATOMIC_SEQ_CST);
+    // A write is one or two system calls long: yield rather than sleep.
+    while (__atomic_load_n(fence->users, __ATOMIC_SEQ_CST) != 0) sched_yield();
+  }
+  for (auto& [fd, fence] : state.fds) {
+    close(fd);
+    if (fence) fence->keep.SuppressDestruct();  // the environment frees its references itself
+  }
+  state.fds.clear();
+}
+
+void InitEnvFds(Napi::Env env, Napi::Object exports, EnvFdsState* state) {
   exports.Set("closeOnThreadExit",
               Napi::Function::New(env, CloseOnThreadExit, "closeOnThreadExit", state));
   exports.Set("keepOnThreadExit",

@@ -10,9 +10,9 @@
 #include <cmath>
 #include <cstdint>
 
+#include "addon.h"
 #include "args.h"
 #include "errors.h"
-#include "modules.h"
 
 namespace aio {
 namespace {

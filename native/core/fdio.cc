@@ -8,9 +8,9 @@
 
 #include <cstdint>
 
+#include "addon.h"
 #include "args.h"
 #include "errors.h"
-#include "modules.h"
 
 namespace aio {
 namespace {

@@ -22,19 +22,19 @@
 // thread and in workers. detach() (attachClose) stops and closes every handle; the memory
 // goes in the close callbacks, which may run after the env is gone (a worker's last loop
 // run), so they touch nothing but the handles. A worker that exits while attached is
-// detached by the env cleanup hook, before its loop is closed.
+// detached by the env cleanup hook (TeardownLoopAttach, run by addon.cc), before its loop
+// is closed.
 #include <poll.h>
 #include <uv.h>
 
 #include <cmath>
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
+#include "addon.h"
 #include "args.h"
 #include "errors.h"
-#include "modules.h"
 
 namespace aio {
 namespace {
@@ -45,6 +45,9 @@ struct Poll {
   int events;
 };
 
+}  // namespace
+
+// Declared in addon.h (AttachState holds them).
 struct Attachment {
   Napi::Env env;
   uv_loop_t* loop;
@@ -64,10 +67,7 @@ struct Attachment {
   Attachment(Napi::Env e, uv_loop_t* l) : env(e), loop(l) {}
 };
 
-struct AttachEnv {
-  std::unordered_map<uint32_t, Attachment*> open;
-  uint32_t next_id = 1;
-};
+namespace {
 
 void OnHandleClosed(uv_handle_t* h) {
   Attachment* a = static_cast<Attachment*>(h->data);
@@ -149,7 +149,7 @@ void Detach(Attachment* a) {
 }
 
 Attachment* Find(const Napi::CallbackInfo& info) {
-  AttachEnv* state = static_cast<AttachEnv*>(info.Data());
+  AttachState* state = static_cast<AttachState*>(info.Data());
   auto it = state->open.find(static_cast<uint32_t>(Int32Arg(info, 0, "id")));
   if (it == state->open.end()) ThrowInvalidArg(info.Env(), "id", "an open attachment");
   return it->second;
@@ -159,7 +159,7 @@ Attachment* Find(const Napi::CallbackInfo& info) {
 // Starts attached and ref'd: like a server, it keeps the loop alive until unref/detach.
 Napi::Value AttachOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  AttachEnv* state = static_cast<AttachEnv*>(info.Data());
+  AttachState* state = static_cast<AttachState*>(info.Data());
   if (!info[0].IsObject()) ThrowInvalidArg(env, "resource", "of type object");
   if (!info[1].IsFunction()) ThrowInvalidArg(env, "prepare", "of type function");
   if (!info[2].IsFunction()) ThrowInvalidArg(env, "check", "of type function");
@@ -238,7 +238,7 @@ Napi::Value AttachRef(const Napi::CallbackInfo& info) {
 
 // attachClose(id): detaches; a no-op for an id already closed.
 Napi::Value AttachClose(const Napi::CallbackInfo& info) {
-  AttachEnv* state = static_cast<AttachEnv*>(info.Data());
+  AttachState* state = static_cast<AttachState*>(info.Data());
   auto it = state->open.find(static_cast<uint32_t>(Int32Arg(info, 0, "id")));
   if (it != state->open.end()) {
     Detach(it->second);
@@ -249,14 +249,15 @@ Napi::Value AttachClose(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitLoopAttach(Napi::Env env, Napi::Object exports) {
-  AttachEnv* state = new AttachEnv();
-  // A worker that exits while attached: its loop must have no open handles when Node
-  // closes it, and the JS references must go while the env can still release them.
-  env.AddCleanupHook([state]() {
-    for (auto& [id, a] : state->open) Detach(a);
-    delete state;
-  });
+// A worker that exits while attached: its loop must have no open handles when Node closes
+// it, and the JS references must go while the env can still release them (Teardown in
+// addon.cc says when this runs).
+void TeardownLoopAttach(AttachState& state) {
+  for (auto& [id, a] : state.open) Detach(a);
+  state.open.clear();
+}
+
+void InitLoopAttach(Napi::Env env, Napi::Object exports, AttachState* state) {
   exports.Set("attachOpen", Napi::Function::New(env, AttachOpen, "attachOpen", state));
   exports.Set("attachSetFds", Napi::Function::New(env, AttachSetFds, "attachSetFds", state));
   exports.Set("attachRef", Napi::Function::New(env, AttachRef, "attachRef", state));

@@ -10,9 +10,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "addon.h"
 #include "args.h"
 #include "errors.h"
-#include "modules.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434

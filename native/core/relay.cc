@@ -1,33 +1,26 @@
 // The signal relay's JavaScript binding: relayOpen / relayClose / relayReplaced / relayRearm /
 // relayCount. The mechanism
 // (slots, Forward(), the relay threads and the process-wide handler) is in relay_core.cc;
-// this file owns the subscriptions of one environment and turns failures into Node-shaped
-// errors.
+// this file owns the subscriptions of one environment (RelayState in addon.h) and turns
+// failures into Node-shaped errors.
 #include <errno.h>
 #include <signal.h>
 
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
+#include "addon.h"
 #include "args.h"
 #include "errors.h"
-#include "modules.h"
 #include "relay_core.h"
 
 namespace aio {
 namespace {
 
-// The subscriptions one environment (main thread or worker) has open.
-struct RelayEnv {
-  std::unordered_map<uint32_t, relay::Subscription> open;
-  uint32_t next_id = 1;
-};
-
 // relayOpen(signals: number[]) -> [id, readFd]
 Napi::Value RelayOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RelayEnv* state = static_cast<RelayEnv*>(info.Data());
+  RelayState* state = static_cast<RelayState*>(info.Data());
   sigset_t set = SigsetArg(info, 0, "signals");
   uint64_t signals = 0;
   for (int signo = 1; signo < NSIG; signo++) {
@@ -53,7 +46,7 @@ Napi::Value Count(Napi::Env env, uint64_t n) {
 
 // relayClose(id) -> its final handler-replaced count, or null if it was already closed
 Napi::Value RelayClose(const Napi::CallbackInfo& info) {
-  RelayEnv* state = static_cast<RelayEnv*>(info.Data());
+  RelayState* state = static_cast<RelayState*>(info.Data());
   uint32_t id = static_cast<uint32_t>(Int32Arg(info, 0, "id"));
   auto it = state->open.find(id);
   if (it == state->open.end()) return info.Env().Null();
@@ -66,7 +59,7 @@ Napi::Value RelayClose(const Napi::CallbackInfo& info) {
 // relayReplaced(id) -> how often its handler was found replaced since it opened (after
 // taking each of its signals back); null if it is closed
 Napi::Value RelayReplaced(const Napi::CallbackInfo& info) {
-  RelayEnv* state = static_cast<RelayEnv*>(info.Data());
+  RelayState* state = static_cast<RelayState*>(info.Data());
   uint32_t id = static_cast<uint32_t>(Int32Arg(info, 0, "id"));
   auto it = state->open.find(id);
   if (it == state->open.end()) return info.Env().Null();
@@ -87,17 +80,17 @@ Napi::Value RelayCount(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitRelay(Napi::Env env, Napi::Object exports) {
-  RelayEnv* state = new RelayEnv();
-  // A worker that exits with relays open must not leave its pipes in the slot table,
-  // nor the process-wide handler installed on their behalf.
-  env.AddCleanupHook([state]() {
-    std::vector<relay::Subscription> subs;
-    subs.reserve(state->open.size());
-    for (auto& [id, sub] : state->open) subs.push_back(sub);
-    relay::Close(subs.data(), subs.size());
-    delete state;
-  });
+// A worker that exits with relays open must not leave its pipes in the slot table, nor the
+// process-wide handler installed on their behalf (Teardown in addon.cc says when this runs).
+void TeardownRelay(RelayState& state) {
+  std::vector<relay::Subscription> subs;
+  subs.reserve(state.open.size());
+  for (auto& [id, sub] : state.open) subs.push_back(sub);
+  relay::Close(subs.data(), subs.size());
+  state.open.clear();
+}
+
+void InitRelay(Napi::Env env, Napi::Object exports, RelayState* state) {
   exports.Set("relayOpen", Napi::Function::New(env, RelayOpen, "relayOpen", state));
   exports.Set("relayClose", Napi::Function::New(env, RelayClose, "relayClose", state));
   exports.Set("relayReplaced", Napi::Function::New(env, RelayReplaced, "relayReplaced", state));

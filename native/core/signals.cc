@@ -4,9 +4,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "addon.h"
 #include "args.h"
 #include "errors.h"
-#include "modules.h"
 #include "relay_core.h"
 
 namespace aio {

@@ -18,23 +18,18 @@ struct JobRunner::Entry {
   explicit Entry(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
 };
 
-JobRunner* JobRunner::Install(Napi::Env env) {
-  JobRunner* runner = new JobRunner();
-  env.AddCleanupHook([runner]() {
-    std::set<std::shared_ptr<Entry>> running;
-    {
-      std::lock_guard<std::mutex> lock(runner->mutex_);
-      running.swap(runner->running_);
-    }
-    // Every loop of a job polls `abort` at least once per bounded step (a barrier round, a
-    // ppoll timeout), so these joins are short.
-    for (auto& entry : running) entry->job.abort.store(true, std::memory_order_relaxed);
-    for (auto& entry : running) {
-      if (entry->thread.joinable()) entry->thread.join();
-    }
-    delete runner;
-  });
-  return runner;
+void JobRunner::AbortAll() {
+  std::set<std::shared_ptr<Entry>> running;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    running.swap(running_);
+  }
+  // Every loop of a job polls `abort` at least once per bounded step (a barrier round, a
+  // ppoll timeout), so these joins are short.
+  for (auto& entry : running) entry->job.abort.store(true, std::memory_order_relaxed);
+  for (auto& entry : running) {
+    if (entry->thread.joinable()) entry->thread.join();
+  }
 }
 
 Napi::Value JobRunner::Start(Napi::Env env, const char* name, Run run, Settle settle) {

@@ -18,8 +18,9 @@
 namespace aio {
 namespace harness {
 
-// Owned per environment (main thread or worker): the cleanup hook sets `abort` on every
-// job still running and joins it, so a worker that exits mid-run leaves no thread behind.
+// Owned per environment (main thread or worker, ToolsAddon in tools_addon.h): its cleanup
+// hook calls AbortAll(), which sets `abort` on every job still running and joins it, so a
+// worker that exits mid-run leaves no thread behind.
 class JobRunner {
  public:
   struct Job {
@@ -32,8 +33,9 @@ class JobRunner {
   using Run = std::function<void(Job&)>;
   using Settle = std::function<Napi::Value(Napi::Env)>;
 
-  static JobRunner* Install(Napi::Env env);
   Napi::Value Start(Napi::Env env, const char* name, Run run, Settle settle);
+  // Aborts every job still running and joins its thread (the environment's teardown).
+  void AbortAll();
 
  private:
   struct Entry;

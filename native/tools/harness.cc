@@ -26,7 +26,7 @@
 #include "args.h"
 #include "errors.h"
 #include "harness-util.h"
-#include "modules.h"
+#include "tools_addon.h"
 
 namespace aio {
 namespace {
@@ -68,9 +68,8 @@ Napi::Value WakeLatency(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitHarness(Napi::Env env, Napi::Object exports) {
-  harness::JobRunner* runner = harness::JobRunner::Install(env);
-  exports.Set("wakeLatency", Napi::Function::New(env, WakeLatency, "wakeLatency", runner));
+void InitHarness(Napi::Env env, Napi::Object exports, harness::JobRunner* jobs) {
+  exports.Set("wakeLatency", Napi::Function::New(env, WakeLatency, "wakeLatency", jobs));
 }
 
 }  // namespace aio

@@ -4,7 +4,7 @@
 #include "args.h"
 #include "errors.h"
 #include "harness-util.h"
-#include "modules.h"
+#include "tools_addon.h"
 
 namespace aio {
 namespace {
@@ -45,9 +45,8 @@ Napi::Value LitmusSB(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitLitmus(Napi::Env env, Napi::Object exports) {
-  harness::JobRunner* runner = harness::JobRunner::Install(env);
-  exports.Set("litmusSB", Napi::Function::New(env, LitmusSB, "litmusSB", runner));
+void InitLitmus(Napi::Env env, Napi::Object exports, harness::JobRunner* jobs) {
+  exports.Set("litmusSB", Napi::Function::New(env, LitmusSB, "litmusSB", jobs));
 }
 
 }  // namespace aio

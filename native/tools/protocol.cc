@@ -4,7 +4,7 @@
 #include "args.h"
 #include "errors.h"
 #include "harness-util.h"
-#include "modules.h"
+#include "tools_addon.h"
 
 namespace aio {
 namespace {
@@ -52,9 +52,8 @@ Napi::Value ProtocolRace(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitProtocol(Napi::Env env, Napi::Object exports) {
-  harness::JobRunner* runner = harness::JobRunner::Install(env);
-  exports.Set("protocolRace", Napi::Function::New(env, ProtocolRace, "protocolRace", runner));
+void InitProtocol(Napi::Env env, Napi::Object exports, harness::JobRunner* jobs) {
+  exports.Set("protocolRace", Napi::Function::New(env, ProtocolRace, "protocolRace", jobs));
 }
 
 }  // namespace aio

@@ -1,14 +1,18 @@
-// The addon's native paths, driven hard through lib/sys: argument unpacking (TypedArray and
+// The addons' native paths, driven hard through lib/sys: argument unpacking (TypedArray and
 // DataView offsets, signal sets), eventfd and pipe I/O, ppoll over large pollfd buffers, errors
 // thrown from C++, and the signal relay from several threads at once, workers exiting with
-// relays still open included (the env cleanup hook). npm test runs it with the normal build;
+// relays still open included (the env cleanup hook); and workers that exit with state in both
+// addons (core and tools), each torn down by its addon's one cleanup hook. npm test runs it with the normal build;
 // scripts/sanitize.sh runs it with the AddressSanitizer + UndefinedBehaviorSanitizer build.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { AioContextRef, BhRef } from '../../lib';
 import * as sys from '../../lib/sys';
 import { native } from '../../lib/sys/native';
-import { runInWorker } from '../support';
+import { ADDONS } from '../../lib/sys/prebuilt';
+import { harness } from '../../lib/tools/native';
+import { openFds, runInWorker, startWorker, within } from '../support';
 
 const wanted = process.env.AIO_NOTIFY_SANITIZER;
 test('the addon under test is the sanitizer build when scripts/sanitize.sh runs us', {
@@ -18,9 +22,13 @@ test('the addon under test is the sanitizer build when scripts/sanitize.sh runs 
   const maps = readFileSync('/proc/self/maps', 'utf8');
   assert.match(maps, /libasan\.so/, 'the ASan runtime is not loaded');
   assert.match(maps, /libubsan\.so/, 'the UBSan runtime is not loaded');
-  const addon = maps.split('\n').find((l) => l.endsWith('aio_notify.node'));
-  assert.ok(addon, 'aio_notify.node is not mapped');
-  assert.ok(addon.includes(wanted), `the addon mapped is ${addon.split(' ').pop()}, not under ${wanted}`);
+  // Both addons: the core (lib/sys) and the tools' harnesses (loaded here for the check).
+  assert.ok(harness, 'the tools addon loads');
+  for (const name of ADDONS) {
+    const addon = maps.split('\n').find((l) => l.endsWith(`/${name}.node`));
+    assert.ok(addon, `${name}.node is not mapped`);
+    assert.ok(addon.includes(wanted), `the ${name} addon mapped is ${addon.split(' ').pop()}, not under ${wanted}`);
+  }
 });
 
 test('eventfd: counter, semaphore mode, overflow, close', () => {
@@ -190,4 +198,37 @@ test('relay: workers open, signal and exit with relays open, all at once', async
   guard.drain();
   guard.close();
   assert.equal(sys.relaySubscribers('SIGIO'), 0);
+});
+
+test("both addons in workers that exit mid-run: each addon's one teardown runs and leaves nothing", async (t) => {
+  // A worker holds state in both addons when it goes: harness runs in flight (tools), and an
+  // attached context with the SIGIO kick, a relay and an owned eventfd (core). The core's one
+  // teardown detaches, fences and closes, then closes the relays; the tools' one aborts and
+  // joins every run. No timing is checked: the runs would last an hour unless aborted.
+  const before = openFds();
+  const guard = sys.openSignalRelay(['SIGIO', 'SIGUSR2']); // no stray SIGIO may kill us meanwhile
+  for (const how of ['terminate', 'process.exit']) {
+    const worker = startWorker(
+      `const { nativeWake, litmus, nativeRace } = require(data.tools);
+      const hour = { maxMs: 3_600_000, pin: 'none' };
+      void nativeWake('eventfd', { samples: 10_000_000, ...hour });
+      void litmus('both', { iterations: 1e12, ...hour });
+      void nativeRace('correct', { races: 1e12, ...hour });
+      const ctx = new lib.AioContext({ sigioKick: true });
+      ctx.attach();
+      sys.openSignalRelay(['SIGUSR2']);
+      const bye = ctx.bhNew(() => process.exit(3));
+      send({ ctx: ctx.ref(), bye: bye.ref() });`,
+      { tools: require.resolve('../../lib/tools/harnesses') },
+      { test: t },
+    );
+    const refs = await worker.next<{ ctx: unknown; bye: unknown }>();
+    const code = how === 'terminate' ? await worker.terminate() : (BhRef.from(refs.bye).schedule(), await within(worker.exited, worker.timeoutMs, 'the worker exit'));
+    assert.equal(code, how === 'terminate' ? 1 : 3, how);
+    assert.equal(AioContextRef.from(refs.ctx).stats.closed, true, `${how}: the context is closed in its shared state`);
+    assert.equal(sys.relaySubscribers('SIGUSR2'), 1, `${how}: only the guard's relay is left`);
+  }
+  guard.drain();
+  guard.close();
+  assert.equal(openFds(), before, 'no descriptor leaked');
 });

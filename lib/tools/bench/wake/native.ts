@@ -1,4 +1,4 @@
-// The floor: two C++ threads of the addon, eventfd + ppoll (native/tools/harness.cc).
+// The floor: two C++ threads of the tools' addon, eventfd + ppoll (native/tools/harness.cc).
 import { nativeWake, PinMode } from '../../harnesses';
 import { WakeMethod, WakeRound } from './method';
 
