@@ -12,7 +12,7 @@ const PLACEMENT: Record<PinMode, string> = { none: 'unpinned', split: 'pinned to
 
 /** `id` 'native' is the floor the targets use; other rows are shown for context (and stand in for a placement the floor rarely had). */
 export function nativeMethod(pin: PinMode, id = 'native', sender: WakeSender = 'js'): WakeMethod {
-  const how = sender === 'js' ? 'as JS' : 'spinning sender';
+  const how = sender === 'js' ? 'JS-like threads' : 'spinning sender';
   return {
     id,
     label: `native eventfd+ppoll, ${how}, ${PLACEMENT[pin]}${id === 'native' ? ' (floor)' : ''}`,
