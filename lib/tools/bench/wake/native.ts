@@ -13,15 +13,20 @@ const PLACEMENT: Record<PinMode, string> = { none: 'unpinned', split: 'pinned to
 /** `id` 'native' is the floor the targets use; other rows are shown for context (and stand in for a placement the floor rarely had). */
 export function nativeMethod(pin: PinMode, id = 'native', sender: WakeSender = 'js'): WakeMethod {
   const how = sender === 'js' ? 'JS-like threads' : 'spinning sender';
+  // Pinning to two CPUs falls back to unpinned where one CPU is allowed (taskset -c 0).
+  let refused = false;
   return {
     id,
-    label: `native eventfd+ppoll, ${how}, ${PLACEMENT[pin]}${id === 'native' ? ' (floor)' : ''}`,
+    get label() {
+      return `native eventfd+ppoll, ${how}, ${PLACEMENT[pin]}${refused ? ' (refused: unpinned)' : ''}${id === 'native' ? ' (floor)' : ''}`;
+    },
     pin,
     sender,
     async start() {},
     async round(samples: number, gapUs: number): Promise<WakeRound> {
       const r = await nativeWake('eventfd', { samples, gapUs, boundMs: 20, maxMs: 60_000, pin, sender });
       if (r.aborted) throw new Error('bench: the native wake harness aborted');
+      if (pin !== 'none' && !r.pinned) refused = true;
       return { latencies: r.latencies, sendCpus: r.sendCpus, wakeCpus: r.wakeCpus, lost: r.lost };
     },
     async stop() {},
