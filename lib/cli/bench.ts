@@ -15,7 +15,7 @@ prints a table (or, with --json, one JSON document) with each target's ratio.
   --samples=N        wake-up samples per method and round
   --warmup=N         unrecorded warm-up samples per method (default 1000: V8 tiers up)
   --gap-us=N         µs between the receiver falling asleep and each send (all methods)
-  --pin=MODE         native harness threads: none (default; the JS paths cannot pin), split, same
+  --pin=MODE         the native floor's threads: none (default; the JS paths cannot pin), split, same
   --iterations=N     operations per timing of the fast path and of poll(false)
   --repeats=N        timings per fast-path and poll(false) figure (the median is reported)
   --coalesce-ms=N    how long each coalescing run notifies

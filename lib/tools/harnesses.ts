@@ -25,6 +25,16 @@ function int(value: unknown, name: string, fallback: number, min: number, max: n
 
 export type WakePath = 'eventfd' | 'sigio';
 
+/**
+ * How the native threads behave between kicks. 'spin': the sender spins until the waiter
+ * announces its sleep, the waiter's ppoll has a timeout of boundMs. 'js': both do what
+ * the bench's JavaScript paths do, system call for system call: the sender sleeps in timed
+ * futex waits as Atomics.wait does (polling for the announced sleep every 20 µs, the gap,
+ * and after the kick until the waiter notifies it), the waiter sleeps in ppoll with no
+ * timeout, notifies the sender, then reads the eventfd once (native/tools/wake_core.cc).
+ */
+export type WakeSender = 'spin' | 'js';
+
 export interface NativeWakeOptions {
   /** Samples to take (default 10000). */
   samples?: number;
@@ -35,6 +45,8 @@ export interface NativeWakeOptions {
   /** Stop after this long even with fewer samples (default 60000 ms). */
   maxMs?: number;
   pin?: PinMode;
+  /** Default 'spin'. */
+  sender?: WakeSender;
 }
 
 /** Sleeping one-way wake-up latency between two C++ threads (native/tools/harness.cc). */
@@ -45,7 +57,13 @@ export function nativeWake(path: WakePath, options?: NativeWakeOptions): Promise
   const gapUs = int(o.gapUs, 'options.gapUs', 50, 0, 1_000_000);
   const boundMs = int(o.boundMs, 'options.boundMs', 2, 1, 60_000);
   const maxMs = int(o.maxMs, 'options.maxMs', 60_000, 1, 3_600_000);
-  return harness.wakeLatency(p === 'eventfd' ? 0 : 1, samples, gapUs * 1e3, boundMs * 1e6, maxMs * 1e6, pinOf(o.pin));
+  const sender = o.sender === undefined ? 'spin' : oneOf(o.sender, 'options.sender', ['spin', 'js'] as const);
+  return harness.wakeLatency(p === 'eventfd' ? 0 : 1, samples, gapUs * 1e3, boundMs * 1e6, maxMs * 1e6, pinOf(o.pin), sender === 'js' ? 1 : 0);
+}
+
+/** The CPU the calling thread runs on now (sched_getcpu()), -1 if unknown. */
+export function currentCpu(): number {
+  return harness.getcpu();
 }
 
 export type LitmusVariant = 'none' | 'one-sided' | 'both';

@@ -9,6 +9,10 @@ export type PinCode = 0 | 1 | 2;
 export interface NativeWakeResult {
   /** One sleeping one-way latency per completed round, in ns. */
   latencies: Float64Array;
+  /** Per sample, the sender's CPU just before its timestamp (-1: unknown). */
+  sendCpus: Int32Array;
+  /** Per sample, the waiter's CPU just after its timestamp (-1: unknown). */
+  wakeCpus: Int32Array;
   late: number;
   lost: number;
   spurious: number;
@@ -46,7 +50,10 @@ export interface NativeRaceResult {
 }
 
 export interface HarnessBinding {
-  wakeLatency(path: 0 | 1, samples: number, gapNs: number, boundNs: number, maxNs: number, pin: PinCode): Promise<NativeWakeResult>;
+  /** sender: 0 spins between kicks (default), 1 behaves as the bench's JavaScript senders and receivers. */
+  wakeLatency(path: 0 | 1, samples: number, gapNs: number, boundNs: number, maxNs: number, pin: PinCode, sender?: 0 | 1): Promise<NativeWakeResult>;
+  /** sched_getcpu() of the calling thread, -1 if it failed. */
+  getcpu(): number;
   litmusSB(variant: 0 | 1 | 2, iterations: number, maxNs: number, pin: PinCode): Promise<NativeLitmusResult>;
   protocolRace(
     variant: 0 | 1,

@@ -20,6 +20,7 @@
 //             dropped it: never expected; reported, not hidden);
 //   spurious  the waiter woke with nothing sent for this round.
 #include <errno.h>
+#include <sched.h>
 
 #include <algorithm>
 
@@ -31,8 +32,17 @@
 namespace aio {
 namespace {
 
-// wakeLatency(path, samples, gapNs, boundNs, maxNs, pin) -> Promise<{ latencies: Float64Array
-//   (ns), late, lost, spurious, elapsedNs, pinned, cpus, aborted }>
+// The per-sample CPUs of a result as an Int32Array.
+Napi::Int32Array CpuList(Napi::Env env, const std::vector<int32_t>& cpus) {
+  Napi::Int32Array a = Napi::Int32Array::New(env, cpus.size());
+  std::copy(cpus.begin(), cpus.end(), a.Data());
+  return a;
+}
+
+// wakeLatency(path, samples, gapNs, boundNs, maxNs, pin[, sender]) -> Promise<{ latencies:
+//   Float64Array (ns), sendCpus, wakeCpus: Int32Array, late, lost, spurious, elapsedNs,
+//   pinned, cpus, aborted }>; sender 0 spins between kicks (the default), 1 behaves as the
+//   bench's JavaScript paths (harness_core.h, SenderMode).
 Napi::Value WakeLatency(const Napi::CallbackInfo& info) {
   auto* runner = static_cast<harness::JobRunner*>(info.Data());
   auto params = std::make_shared<harness::WakeParams>();
@@ -42,6 +52,9 @@ Napi::Value WakeLatency(const Napi::CallbackInfo& info) {
   params->bound_ns = static_cast<int64_t>(NumberArg(info, 3, "boundNs"));
   params->max_ns = static_cast<int64_t>(NumberArg(info, 4, "maxNs"));
   params->pin = harness::PinFrom(Int32Arg(info, 5, "pin"));
+  if (info.Length() > 6 && !info[6].IsUndefined()) {
+    params->sender = Int32Arg(info, 6, "sender") == 1 ? harness::SenderMode::kJs : harness::SenderMode::kSpin;
+  }
   if (params->samples < 1 || params->bound_ns < 1 || params->max_ns < 1 || params->gap_ns < 0) {
     ThrowErrno(info.Env(), EINVAL, "wakeLatency");
   }
@@ -55,6 +68,8 @@ Napi::Value WakeLatency(const Napi::CallbackInfo& info) {
         Napi::Float64Array lat = Napi::Float64Array::New(env, n);
         std::copy(result->latencies.begin(), result->latencies.end(), lat.Data());
         o.Set("latencies", lat);
+        o.Set("sendCpus", CpuList(env, result->send_cpus));
+        o.Set("wakeCpus", CpuList(env, result->wake_cpus));
         o.Set("late", Napi::Number::New(env, static_cast<double>(result->late)));
         o.Set("lost", Napi::Number::New(env, static_cast<double>(result->lost)));
         o.Set("spurious", Napi::Number::New(env, static_cast<double>(result->spurious)));
@@ -66,10 +81,17 @@ Napi::Value WakeLatency(const Napi::CallbackInfo& info) {
       });
 }
 
+// getcpu() -> the CPU the calling thread runs on now (sched_getcpu(); -1 if it failed):
+// the bench records it on both sides of every JavaScript wake-up, as the harness does.
+Napi::Value GetCpu(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), sched_getcpu());
+}
+
 }  // namespace
 
 void InitHarness(Napi::Env env, Napi::Object exports, harness::JobRunner* jobs) {
   exports.Set("wakeLatency", Napi::Function::New(env, WakeLatency, "wakeLatency", jobs));
+  exports.Set("getcpu", Napi::Function::New(env, GetCpu, "getcpu"));
 }
 
 }  // namespace aio

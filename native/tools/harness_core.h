@@ -113,6 +113,19 @@ struct RunError {
 
 // ---- the wake-up harness (wake_core.cc) ------------------------------------------------
 
+// How the two threads of the wake-up harness behave between kicks (wake_core.cc):
+//   kSpin  the sender spins (then yields) until the waiter announces its next sleep, and
+//          the waiter sleeps in ppoll with a timeout of `bound` (the doctor's floor);
+//   kJs    both behave as the bench's JavaScript paths do (lib/tools/bench/wake): the
+//          sender sleeps in timed futex waits as Atomics.wait does (V8's futex emulation:
+//          one process-wide mutex, a condition variable per waiter) to poll for the
+//          announced sleep every 20 µs, to wait the gap, and after the kick until the
+//          waiter's notify; the waiter announces its sleep with NOTIFY_ME/POLLING as
+//          AioContext.poll() does, sleeps in ppoll with no timeout and no signal mask,
+//          and after waking timestamps, notifies the sender (Atomics.notify) and then
+//          reads the eventfd once (AioContext clears it after the bottom halves).
+enum class SenderMode { kSpin = 0, kJs = 1 };
+
 struct WakeParams {
   int path = 0;  // 0 eventfd, 1 SIGIO -> sigwait -> pipe
   int64_t samples = 0;
@@ -120,10 +133,14 @@ struct WakeParams {
   int64_t bound_ns = 0;
   int64_t max_ns = 0;
   Pin pin = Pin::kSplit;
+  SenderMode sender = SenderMode::kSpin;
 };
 
 struct WakeResult {
   std::vector<double> latencies;  // ns, one per completed round
+  // Per sample: the CPU the sender was on just before its timestamp, and the CPU the
+  // waiter was on just after its own (sched_getcpu(); -1 if it failed).
+  std::vector<int32_t> send_cpus, wake_cpus;
   int64_t late = 0, lost = 0, spurious = 0;
   int64_t elapsed_ns = 0;
   Placement placement;

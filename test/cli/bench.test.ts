@@ -9,9 +9,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseBenchArgs, runBenchCli } from '../../lib/cli/bench';
+import { nativeWake } from '../../lib/tools/harnesses';
 import { FULL, QUICK } from '../../lib/tools/bench/options';
-import type { BenchReport } from '../../lib/tools/bench/report';
+import type { BenchReport, PlacementFigures, WakeRow } from '../../lib/tools/bench/report';
 import { renderReport } from '../../lib/tools/bench/table';
+import { evaluateTargets, MIN_PLACEMENT_SAMPLES } from '../../lib/tools/bench/targets';
+import { placementOf } from '../../lib/tools/bench/wake/interleave';
 
 const RUN = join(__dirname, '..', '..', 'lib', 'cli', 'run-bench.js');
 const run = promisify(execFile);
@@ -34,7 +37,7 @@ test('bench --quick --json: one report with every section, and its table', { tim
   const r = JSON.parse(stdout) as BenchReport;
   // The table (what the CLI prints without --json) is rendered from the same report.
   const table = renderReport(r);
-  for (const heading of ['Sleeping one-way wake-up', 'notify() fast path', 'Coalescing', 'poll(false) cost', 'Memory', 'Import cost', 'Targets']) {
+  for (const heading of ['Sleeping one-way wake-up', 'By placement', 'notify() fast path', 'Coalescing', 'poll(false) cost', 'Memory', 'Import cost', 'Targets']) {
     assert.ok(table.includes(heading), heading);
   }
   assert.match(table, /\b(PASS|MISS)\b/);
@@ -50,13 +53,27 @@ test('bench --quick --json: one report with every section, and its table', { tim
   assert.equal(r.loadAverage.start.length, 3);
 
   const ids = r.wake.rows.map((w) => w.id);
-  for (const id of ['native', 'aio-main', 'aio-iothread', 'atomics', 'message-port']) assert.ok(ids.includes(id), id);
+  assert.deepEqual(ids, ['native', 'native-split', 'native-same', 'native-spin', 'aio-main', 'aio-iothread', 'atomics', 'message-port']);
   for (const w of r.wake.rows) {
     assert.ok(isCount(w.n) && w.n <= 5, w.id);
     assert.ok(isFigure(w.p50Ns) && isFigure(w.p99Ns) && isFigure(w.maxNs), w.id);
     // Percentiles of one sample set are ordered, whatever the timing.
     if (w.n > 0 && isNumber(w.p50Ns)) assert.ok(w.p99Ns >= w.p50Ns && w.maxNs >= w.p99Ns, w.id);
+    // Every sample is in one placement class (or its CPUs are unknown).
+    const { sameCpu, crossCpu, unknown } = w.placement;
+    assert.ok(isCount(sameCpu.n) && isCount(crossCpu.n) && isCount(unknown), w.id);
+    assert.equal(sameCpu.n + crossCpu.n + unknown, w.n, w.id);
+    for (const f of [sameCpu, crossCpu]) assert.ok(isFigure(f.share) && isFigure(f.p50Ns), w.id);
+    if (sameCpu.n + crossCpu.n > 0) assert.ok(Math.abs(sameCpu.share + crossCpu.share - 1) < 1e-9, w.id);
   }
+  // How each row ran: the native floor and its pinned companions send as JavaScript does.
+  assert.deepEqual(r.wake.rows.map((w) => [w.id, w.pin, w.sender]), [
+    ['native', 'none', 'js'], ['native-split', 'split', 'js'], ['native-same', 'same', 'js'], ['native-spin', 'none', 'spin'],
+    ['aio-main', 'none', null], ['aio-iothread', 'none', null], ['atomics', 'none', null], ['message-port', 'none', null],
+  ]);
+  // A row pinned to one CPU has no other placement (x64 only: under qemu-user, affinity and
+  // getcpu go to the host).
+  if (process.arch === 'x64') assert.equal(r.wake.rows.find((w) => w.id === 'native-same')?.placement.crossCpu.n, 0);
   assert.equal(r.wake.gapUs, 50);
 
   assert.deepEqual(r.fastPath.rows.map((c) => c.id), ['notify-ctx', 'notify-ref', 'atomics-load']);
@@ -96,8 +113,8 @@ test('bench --quick --json: one report with every section, and its table', { tim
   assert.equal(r.importCost.rows[0].overNodeMs, 0);
 
   const targets = new Map(r.targets.map((t) => [t.id, t]));
-  for (const id of ['wake-aio-main-vs-native', 'wake-aio-main-vs-atomics', 'wake-aio-iothread-vs-native', 'wake-aio-iothread-vs-atomics',
-    'fast-path-notify-ctx', 'coalesce-1', 'coalesce-4', 'rss-notify-poll', 'alloc-notify-poll', 'import-library']) {
+  for (const id of ['wake-floor', 'wake-aio-main-vs-atomics', 'wake-aio-iothread-vs-atomics',
+    'fast-path-notify-ctx', 'fast-path-notify-ref', 'coalesce-1', 'coalesce-4', 'rss-notify-poll', 'alloc-notify-poll', 'import-library']) {
     const t = targets.get(id);
     assert.ok(t, id);
     assert.ok(isFigure(t.measured) && isNumber(t.limit) && typeof t.pass === 'boolean' && typeof t.detail === 'string', id);
@@ -105,6 +122,66 @@ test('bench --quick --json: one report with every section, and its table', { tim
     if (t.measured === null) assert.equal(t.pass, false, id);
   }
   assert.ok(!targets.has('poll-1024-vs-8'), 'no 1024-fd figure was asked for');
+  // 5 samples per row: too few for any placement to be compared, and the floor check says so.
+  assert.ok(![...targets.keys()].some((id) => /^wake-.*-vs-native-/.test(id)));
+  assert.equal(targets.get('wake-floor')?.pass, false);
+  assert.match(targets.get('wake-floor')?.detail ?? '', /^nothing to compare/);
+});
+
+/** A wake-up row of `same` and `cross` p50s (in µs) and sample counts, for the targets' logic. */
+function row(id: string, same: [number, number], cross: [number, number], pin: WakeRow['pin'] = 'none'): WakeRow {
+  const fig = ([p50Us, n]: [number, number]): PlacementFigures => ({ n, share: n / (same[1] + cross[1]), p50Ns: n ? p50Us * 1e3 : NaN, p50IntervalNs: null });
+  return {
+    id, label: id, pin, sender: id.startsWith('native') ? 'js' : null, n: same[1] + cross[1], p50Ns: 1, p90Ns: 1, p99Ns: 1, maxNs: 1,
+    p50IntervalNs: null, lost: 0, placement: { sameCpu: fig(same), crossCpu: fig(cross), unknown: 0 },
+  };
+}
+
+test('bench targets: AioContext is compared with the native floor placement by placement, and the floor must be one', () => {
+  const many = MIN_PLACEMENT_SAMPLES;
+  const few = MIN_PLACEMENT_SAMPLES - 1;
+  const targets = (rows: WakeRow[]) =>
+    new Map(evaluateTargets({ wake: { rows }, fastPath: { rows: [] }, coalesce: { rows: [] }, poll: { rows: [] }, bottomHalves: { rows: [] },
+      memory: { rows: [] }, importCost: { rows: [], runs: 0 } } as unknown as Omit<BenchReport, 'targets'>).map((t) => [t.id, t]));
+  // The floor had enough same-CPU samples but too few cross-CPU ones: the pinned two-CPU row stands in.
+  let t = targets([row('native', [8, many], [40, few]), row('native-split', [0, 0], [36, many], 'split'), row('native-same', [7, many], [0, 0], 'same'),
+    row('aio-main', [16, many], [45, many]), row('aio-iothread', [12, many], [30, few])]);
+  assert.equal(t.get('wake-aio-main-vs-native-same')?.measured, 2);
+  assert.match(t.get('wake-aio-main-vs-native-same')?.detail ?? '', /the floor/);
+  assert.equal(t.get('wake-aio-main-vs-native-cross')?.measured, 45 / 36);
+  assert.match(t.get('wake-aio-main-vs-native-cross')?.detail ?? '', /pinned to two CPUs/);
+  assert.equal(t.get('wake-aio-iothread-vs-native-same')?.measured, 1.5);
+  assert.ok(!t.has('wake-aio-iothread-vs-native-cross'), 'too few cross-CPU AioContext samples to compare');
+  const floor = t.get('wake-floor');
+  assert.equal(floor?.pass, true);
+  assert.equal(floor?.measured, 36 / 45); // the lowest ratio, 1.25x, inverted
+  assert.match(floor?.detail ?? '', /lowest of 3: 1\.25x \(main -> IOThread other CPU\); not compared: IOThread -> IOThread other CPU/);
+  // A JavaScript path faster than the native floor of the same placement: the floor check misses.
+  t = targets([row('native', [8, many], [40, many]), row('aio-main', [7, many], [45, many]), row('aio-iothread', [9, many], [50, many])]);
+  assert.equal(t.get('wake-floor')?.pass, false);
+  assert.match(t.get('wake-floor')?.detail ?? '', /0\.88x \(main -> IOThread same CPU\)/);
+  // Within noise (>= 0.95x) still passes.
+  t = targets([row('native', [8, many], [40, many]), row('aio-main', [7.7, many], [45, many])]);
+  assert.equal(t.get('wake-floor')?.pass, true);
+});
+
+test('placementOf: samples split by whether the sender and the receiver were on one CPU', () => {
+  const p = placementOf({ latencies: [10, 20, 30, 40, 50], sendCpus: [0, 0, 1, -1, 1], wakeCpus: [0, 1, 1, 0, 0] });
+  assert.deepEqual([p.sameCpu.n, p.crossCpu.n, p.unknown], [2, 2, 1]);
+  assert.equal(p.sameCpu.share, 0.5);
+  assert.equal(p.sameCpu.p50Ns, 20);
+  assert.equal(p.crossCpu.p50Ns, 35);
+});
+
+test("native wake-up with the JavaScript paths' sender: one sample and both CPUs per round, none lost", { timeout: 120_000 }, async () => {
+  const r = await nativeWake('eventfd', { samples: 200, gapUs: 50, boundMs: 1000, maxMs: 60_000, pin: 'none', sender: 'js' });
+  assert.equal(r.lost, 0);
+  if (!r.aborted) assert.equal(r.latencies.length, 200);
+  assert.equal(r.sendCpus.length, r.latencies.length);
+  assert.equal(r.wakeCpus.length, r.latencies.length);
+  assert.ok(r.latencies.every((ns) => ns > 0 && Number.isFinite(ns)));
+  assert.ok([...r.sendCpus, ...r.wakeCpus].every((c) => Number.isInteger(c) && c >= -1));
+  assert.throws(() => nativeWake('eventfd', { sender: 'sleep' as never }), { code: 'ERR_OUT_OF_RANGE' });
 });
 
 test('bench: argument errors and --help (exit 2 and 0, no run)', async () => {

@@ -14,7 +14,8 @@
 // sanitize-sources: native/tools/harness_core.cc native/tools/wake_core.cc native/tools/litmus_core.cc native/tools/race_core.cc
 //
 // Every harness runs, two at a time on separate threads (so that their threads, barriers and
-// eventfds interleave): the wake-up harness over eventfd and over SIGIO -> sigwait -> pipe,
+// eventfds interleave): the wake-up harness over eventfd and over SIGIO -> sigwait -> pipe
+// (with the spinning sender, then the JS-like one),
 // the store-buffering litmus test in its three variants, and the notify/poll protocol race
 // with and without its fences. Then a long run is aborted from another thread, as an
 // environment's cleanup hook does. Checked: counts add up, no sample is lost, fences on both
@@ -58,9 +59,10 @@ int OpenFds() {
 
 const std::atomic<bool> kNoAbort{false};
 
-void Wake(int path, int samples) {
+void Wake(int path, int samples, SenderMode sender = SenderMode::kSpin) {
   WakeParams p;
   p.path = path;
+  p.sender = sender;
   p.samples = samples;
   p.gap_ns = 20000;
   p.bound_ns = 200000000;  // generous: a late wake-up under a sanitizer is not a finding
@@ -75,6 +77,33 @@ void Wake(int path, int samples) {
   CHECK(static_cast<int>(r.latencies.size()) == samples, "wake path %d: %zu of %d samples", path,
         r.latencies.size(), samples);
   for (double ns : r.latencies) CHECK(ns > 0, "wake path %d: latency %f", path, ns);
+  CHECK(r.send_cpus.size() == r.latencies.size() && r.wake_cpus.size() == r.latencies.size(),
+        "wake path %d: %zu/%zu CPUs for %zu samples", path, r.send_cpus.size(), r.wake_cpus.size(), r.latencies.size());
+}
+
+// The JS-like wake-up harness sleeps in ppoll with no timeout: an abort reaches it through
+// the sender, which must wake it.
+void AbortWake() {
+  std::atomic<bool> abort{false};
+  WakeParams p;
+  p.path = 0;
+  p.sender = SenderMode::kJs;
+  p.samples = 1000000000LL;
+  p.gap_ns = 20000;
+  p.bound_ns = 200000000;
+  p.max_ns = 600000000000LL;
+  p.pin = Pin::kNone;
+  WakeResult r;
+  RunError err;
+  const int64_t t0 = NowNs();
+  std::thread t([&]() { RunWake(p, r, abort, err); });
+  SleepNs(100000000);
+  abort.store(true, std::memory_order_relaxed);
+  t.join();
+  const double secs = (NowNs() - t0) / 1e9;
+  CHECK(secs < 30, "an aborted JS-like wake-up run took %.1f s to end", secs);
+  CHECK(r.aborted, "the JS-like wake-up run did not report its abort");
+  CHECK(r.lost == 0, "the aborted JS-like wake-up run lost %lld", static_cast<long long>(r.lost));
 }
 
 void Litmus(int variant, int64_t iterations) {
@@ -143,6 +172,12 @@ int main(int argc, char** argv) {
     b.join();
   }
   {
+    std::thread a([n]() { Wake(0, static_cast<int>(n / 4), SenderMode::kJs); });
+    std::thread b([n]() { Wake(1, static_cast<int>(n / 4), SenderMode::kJs); });
+    a.join();
+    b.join();
+  }
+  {
     std::thread a([n]() { Litmus(0, 20 * n); });
     std::thread b([n]() { Litmus(2, 20 * n); });
     a.join();
@@ -156,11 +191,12 @@ int main(int argc, char** argv) {
     b.join();
   }
   Abort();
+  AbortWake();
   CHECK(OpenFds() == fds, "descriptors: %d before, %d after", fds, OpenFds());
   if (g_failures.load() != 0) {
     fprintf(stderr, "harness_tsan: %d check(s) failed\n", g_failures.load());
     return 1;
   }
-  printf("harness_tsan: ok (wake-ups eventfd+SIGIO %ld each, SB 3x%ld, races 2x%ld, abort)\n", n / 4, 20 * n, 5 * n);
+  printf("harness_tsan: ok (wake-ups eventfd+SIGIO, spinning and JS-like senders, %ld each, SB 3x%ld, races 2x%ld, aborts)\n", n / 4, 20 * n, 5 * n);
   return 0;
 }

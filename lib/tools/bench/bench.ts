@@ -27,11 +27,22 @@ export async function runBench(config: BenchConfig, command: string, progress: (
   const loadStart = os.loadavg();
   const w = config.wake;
 
-  // The floor for the targets runs its threads where the scheduler puts them, as the
-  // JavaScript paths' threads run; the pinned placements show the range it spans here.
+  // The floor for the targets does what the JavaScript paths do (sender 'js') and runs its
+  // threads where the scheduler puts them, as the JavaScript paths' threads run; every
+  // sample records both CPUs, and the targets compare placement with placement. The
+  // pinned rows give each placement alone; the spinning sender (the doctor's harness)
+  // shows why a floor that does not sleep as JavaScript does is no floor.
   const others = (['split', 'same'] as const).filter((p) => p !== w.pin).map((p) => nativeMethod(p, `native-${p}`));
   const wakeRows = await interleave(
-    [nativeMethod(w.pin), ...others, aioMainMethod(w.warmup), aioIOThreadMethod(Math.max(w.samples, w.warmup)), atomicsMethod(), messagePortMethod()],
+    [
+      nativeMethod(w.pin),
+      ...others,
+      nativeMethod('none', 'native-spin', 'spin'),
+      aioMainMethod(),
+      aioIOThreadMethod(Math.max(w.samples, w.warmup)),
+      atomicsMethod(),
+      messagePortMethod(),
+    ],
     { rounds: w.rounds, samples: w.samples, gapUs: w.gapUs, warmup: w.warmup, onProgress: progress },
   );
 

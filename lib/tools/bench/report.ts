@@ -1,12 +1,27 @@
 // The shape of one bench run: what --json prints and what the table is made from.
 // Latencies and costs are in ns; every ratio is computed within the run.
 import type { EnvironmentReport } from '../environment';
+import type { PinMode, WakeSender } from '../harnesses';
 import type { IoReport } from './io';
 import type { BenchConfig } from './options';
+
+/** The samples of one placement class of a wake-up row. */
+export interface PlacementFigures {
+  n: number;
+  /** n over the row's samples whose two CPUs are known (NaN, null in JSON, when none is). */
+  share: number;
+  /** NaN (null in JSON) when n is 0. */
+  p50Ns: number;
+  p50IntervalNs: { lo: number; hi: number } | null;
+}
 
 export interface WakeRow {
   id: string;
   label: string;
+  /** Where the native threads are bound; 'none' for the JavaScript paths (never pinned). */
+  pin: PinMode;
+  /** How a native sender behaves between kicks ('js': as the JavaScript paths do); null for the JavaScript paths. */
+  sender: WakeSender | null;
   n: number;
   p50Ns: number;
   p90Ns: number;
@@ -16,6 +31,12 @@ export interface WakeRow {
   p50IntervalNs: { lo: number; hi: number } | null;
   /** Waits the method classified as lost (only paths that can tell; else null). */
   lost: number | null;
+  /**
+   * The samples by where the two threads ran: the sender's CPU just before its timestamp
+   * equal to the receiver's just after its own (sameCpu), or not (crossCpu); unknown
+   * counts samples where sched_getcpu() failed.
+   */
+  placement: { sameCpu: PlacementFigures; crossCpu: PlacementFigures; unknown: number };
 }
 
 export interface CostRow {

@@ -1,7 +1,16 @@
 // The human-readable report: one table per measurement, then the targets.
-import type { BenchReport } from './report';
+import type { BenchReport, PlacementFigures } from './report';
 import { fixed, formatBytes, formatNs, formatRate, table } from './format';
 import { renderIo } from './io-report';
+
+function placementCells(f: PlacementFigures): string[] {
+  return [
+    String(f.n),
+    Number.isFinite(f.share) ? `${(f.share * 100).toFixed(0)}%` : '-',
+    formatNs(f.p50Ns),
+    f.p50IntervalNs ? `${formatNs(f.p50IntervalNs.lo)}-${formatNs(f.p50IntervalNs.hi)}` : '-',
+  ];
+}
 
 export function renderReport(r: BenchReport): string {
   const e = r.environment;
@@ -32,6 +41,16 @@ export function renderReport(r: BenchReport): string {
       ]),
     ),
   );
+  out.push('');
+  out.push("By placement: the sender's CPU just before its timestamp, the receiver's just after its own");
+  out.push(
+    table(
+      ['path', 'same CPU n', 'share', 'p50', 'p50 95% CI', 'other CPU n', 'share', 'p50', 'p50 95% CI'],
+      w.rows.map((x) => [x.label, ...placementCells(x.placement.sameCpu), ...placementCells(x.placement.crossCpu)]),
+    ),
+  );
+  const unknown = w.rows.filter((x) => x.placement.unknown > 0);
+  if (unknown.length) out.push(`CPU unknown (sched_getcpu failed): ${unknown.map((x) => `${x.id} ${x.placement.unknown}`).join(', ')}`);
   out.push('');
 
   const load = r.fastPath.rows.find((c) => c.id === 'atomics-load');

@@ -11,6 +11,7 @@ export const A = {
 
 export const ATOMICS_BYTES = 32;
 
-export function atomicsViews(sab: SharedArrayBuffer): { words: Int32Array; times: BigInt64Array } {
-  return { words: new Int32Array(sab, 0, 4), times: new BigInt64Array(sab, 16, 1) };
+/** words: A's; times[0]: the worker's wake timestamp; cpu[0]: its CPU then. */
+export function atomicsViews(sab: SharedArrayBuffer): { words: Int32Array; times: BigInt64Array; cpu: Int32Array } {
+  return { words: new Int32Array(sab, 0, 4), times: new BigInt64Array(sab, 16, 1), cpu: new Int32Array(sab, 24, 1) };
 }

@@ -1,13 +1,20 @@
 import { Worker } from 'node:worker_threads';
+import type { PinMode, WakeSender } from '../../harnesses';
 // One way of waking a sleeping thread, measured sample by sample: the receiver announces
-// that it is about to sleep, the sender waits the gap, timestamps, sends; the receiver
-// timestamps as soon as it runs again. Latency = receiver's timestamp - sender's
-// (process.hrtime.bigint(), CLOCK_MONOTONIC in every thread).
+// that it is about to sleep, the sender waits the gap, notes its CPU, timestamps, sends;
+// the receiver timestamps as soon as it runs again, then notes its CPU. Latency =
+// receiver's timestamp - sender's (process.hrtime.bigint(), CLOCK_MONOTONIC in every
+// thread); the two CPUs say whether the wake-up crossed CPUs (on a 2-vCPU guest a
+// cross-CPU wake-up of a halted vCPU costs several times a same-CPU one).
 import { pauseMs } from '../../measure/wake-result';
 
 export interface WakeRound {
   /** Sleeping one-way latencies, ns. */
   latencies: ArrayLike<number>;
+  /** Per sample, the sender's CPU just before its timestamp (-1: unknown). */
+  sendCpus: ArrayLike<number>;
+  /** Per sample, the receiver's CPU just after its timestamp (-1: unknown). */
+  wakeCpus: ArrayLike<number>;
   /** Waits the method classified as lost, or null where it cannot tell. */
   lost: number | null;
 }
@@ -15,6 +22,9 @@ export interface WakeRound {
 export interface WakeMethod {
   readonly id: string;
   readonly label: string;
+  /** Native rows: where the two threads are bound, and how the sender behaves between kicks. */
+  readonly pin?: PinMode;
+  readonly sender?: WakeSender;
   /** Starts the threads the method keeps across rounds. */
   start(): Promise<void>;
   /** Takes `samples` samples with `gapUs` before each send. */
