@@ -113,6 +113,12 @@ function makeBase(dir) {
   execFileSync('cp', ['-a', path.join(ROOT, 'build'), path.join(dir, 'build')]);
   log(`tsc in ${dir}`);
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, stdio: 'inherit' });
+  bundle(dir);
+}
+
+/** The library bundle of the copy in `dir`, from its sources (scripts/bundle.js). */
+function bundle(dir) {
+  execFileSync(process.execPath, [path.join(dir, 'scripts', 'bundle.js')], { cwd: dir, stdio: 'inherit' });
 }
 
 /** node-gyp: the project's own if it has one, else the one npm bundles (what `npm install` runs). */
@@ -140,6 +146,7 @@ function applyMutant(dir, m) {
     const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, dir);
     const out = ts.transpileModule(fs.readFileSync(file, 'utf8'), { compilerOptions: { ...options, sourceMap: false }, fileName: file });
     fs.writeFileSync(path.join(dir, 'dist', m.file.replace(/\.ts$/, '.js')), out.outputText);
+    bundle(dir); // a library module's mutant lives in the bundle (its dist file becomes a stub again)
   } else {
     log(`${m.id}: node-gyp build`);
     // configure first: build/ came from elsewhere, and its Makefile's relative paths with it.

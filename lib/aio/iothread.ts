@@ -1,9 +1,10 @@
 // IOThread: an AioContext polled by its own worker thread (QEMU's iothread.c), with calls
 // into it and events back out of it.
 import { EventEmitter } from 'node:events';
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
 import { closedError, invalidArgType, invalidArgValue } from '../errors';
+import { packageRoot } from '../sys/prebuilt';
 import { validateOptions } from '../validate';
 import { BhRef, BhRefData } from './bottom-half';
 import { Bound, BoundOptions, validateBound, withBound } from './bounds';
@@ -33,6 +34,9 @@ export interface IOThreadWorkerData {
   /** The starter's call port (transferred). */
   port: MessagePort;
 }
+
+/** The worker's entry, tsc's output (not bundled: it runs when loaded; scripts/bundle.js). */
+const WORKER_ENTRY = join(packageRoot, 'dist', 'lib', 'aio', 'iothread-worker.js');
 
 let threadCount = 0;
 
@@ -104,7 +108,7 @@ export class IOThread<M extends object = UntypedModule> extends EventEmitter {
     };
     let worker: Worker;
     try {
-      worker = new Worker(resolvePath(__dirname, 'iothread-worker.js'), { workerData, transferList: [port2] });
+      worker = new Worker(WORKER_ENTRY, { workerData, transferList: [port2] });
     } catch (err) {
       port1.close();
       throw invalidArgValue('options.data', o.data, `cannot be structured-cloned (${(err as Error).message})`);

@@ -1,6 +1,6 @@
 // How each of the package's two addons is loaded, once per thread: the core by
 // lib/sys/native.ts, the tools' harnesses by lib/tools/native.ts. One policy for both.
-import bindings from 'bindings';
+import type Bindings from 'bindings';
 import { AddonName, findPrebuilt, prebuiltTarget } from './prebuilt';
 
 // First line of an error, without the 13 paths `bindings` lists when it finds nothing.
@@ -26,6 +26,8 @@ export function loadAddon<T>(name: AddonName): T {
     prebuiltProblem = prebuilt.reason;
   }
   try {
+    // Required here, not at the top: a machine that has the prebuilt binary never loads it.
+    const bindings = require('bindings') as typeof Bindings;
     return bindings(name) as T;
   } catch (err) {
     throw new Error(

@@ -1,10 +1,17 @@
 // Where the package's prebuilt addons for this machine are, if it ships them. Shared by the
 // loader (addon-loader.ts) and the install script (scripts/install.js), which must agree.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-/** The package root: dist/lib/sys -> the directory holding package.json. */
-export const packageRoot = join(__dirname, '..', '..', '..');
+/** The package root: the nearest directory above this code that holds package.json. This code
+ * runs from the library bundle (dist/lib/index.js) or from tsc's dist/lib/sys/prebuilt.js
+ * (scripts/bundle.js): a walk up serves both, where a fixed number of '..' would not. */
+export const packageRoot = ((): string => {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`aio-notify: no package.json above ${__dirname}`);
+  }
+})();
 
 /** The package's two addons (binding.gyp's targets): the core, which lib/sys/native.ts loads,
  * and the tools' harnesses, which lib/tools/native.ts loads. Each ships as
