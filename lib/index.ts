@@ -2,6 +2,8 @@
 // sys (lib/sys), the loop (lib/aio) and its runtime observability (lib/observability).
 // The tools (lib/tools: doctor, inspect, replays, bench) are the subpath 'aio-notify/tools';
 // the CLI (lib/cli) is bin/aio-notify. A layer imports only those below it (.dependency-cruiser.js).
+// The published dist/lib/index.js is this file and the layers it exports in one bundle
+// (scripts/bundle.js): a require() costs one file, not one per module.
 export * as sys from './sys';
 export { EventNotifier } from './aio/event-notifier';
 export { AioContext } from './aio/context';
