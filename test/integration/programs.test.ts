@@ -65,8 +65,15 @@ async function qemuWithDataplane(t: TestContext, blkdebug = false): Promise<{ q:
   need(QEMU, 'qemu-system-x86 qemu-utils');
   const q = startQemu(tempDir(t), { blkdebug });
   t.after(() => killQemu(q));
-  await waitFor(() => (iothreadSet(q.pid)?.eventfds.length ?? 0) >= 2, { what: () => `QEMU's IOThread to poll the virtio-blk ioeventfd (log: ${q.log()})` });
-  const set = iothreadSet(q.pid)!;
+  // The set seen when the condition held: the IOThread is not always inside ppoll, so a second
+  // read of /proc could find it between two polls, with no fd set at all.
+  const set = await waitFor(
+    () => {
+      const s = iothreadSet(q.pid);
+      return s && s.eventfds.length >= 2 ? s : null;
+    },
+    { what: () => `QEMU's IOThread to poll the virtio-blk ioeventfd (log: ${q.log()})` },
+  );
   // The IOThread's AioContext notifier is made with the IOThread, before any device's fd.
   return { q, tid: set.tid, notifier: set.eventfds[0], ioeventfd: set.eventfds[set.eventfds.length - 1] };
 }
@@ -122,7 +129,14 @@ test('QEMU drained by a request held at a blkdebug break point, its ioeventfd ki
       await hmp(q.hmp, [`qemu-io -d ${backend} "break read_aio A"`, `qemu-io -d ${backend} "aio_read 0 512"`]);
       // block_resize drains the node: it waits for the held request, which never completes.
       closeQmp = await qmpSend(q.qmp, { execute: 'block_resize', arguments: { device: 'd0', size: 2 << 20 } });
-      await waitFor(() => !iothreadSet(q.pid)!.eventfds.includes(ioeventfd), { what: 'the drain to take the ioeventfd out of the IOThread set' });
+      // A ppoll of the IOThread without the ioeventfd (not a moment between two polls).
+      await waitFor(
+        () => {
+          const set = iothreadSet(q.pid);
+          return set !== null && !set.eventfds.includes(ioeventfd);
+        },
+        { what: 'the drain to take the ioeventfd out of the IOThread set' },
+      );
       kick(q.pid, ioeventfd);
     },
   });

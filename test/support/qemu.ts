@@ -69,7 +69,8 @@ export async function killQemu(q: Qemu): Promise<void> {
   await stopChild(q.child, 'SIGKILL');
 }
 
-/** The IOThread's tid and the eventfds its ppoll set holds now, ascending. */
+/** The IOThread's tid and the eventfds its ppoll set holds now, ascending; null when there is
+ * no IOThread or it is not inside ppoll/poll at this instant (it runs between polls). */
 export function iothreadSet(pid: number): { tid: number; eventfds: number[] } | null {
   const tid = taskIds(pid).find((t) => {
     try {
@@ -82,11 +83,10 @@ export function iothreadSet(pid: number): { tid: number; eventfds: number[] } | 
   const mem = new RemoteMemory(pid);
   try {
     const t = readThread(pid, tid, kernelArch(), mem);
-    if (t.syscall !== 'ppoll' && t.syscall !== 'poll') return { tid, eventfds: [] };
-    const fds = t.watched.map((w) => w.fd).sort((a, b) => a - b);
-    return { tid, eventfds: fds };
+    if (t.syscall !== 'ppoll' && t.syscall !== 'poll') return null;
+    return { tid, eventfds: t.watched.map((w) => w.fd).sort((a, b) => a - b) };
   } catch {
-    return { tid, eventfds: [] };
+    return null; // the thread left the call while it was read
   } finally {
     mem.close();
   }
