@@ -152,15 +152,19 @@ test('an external handler is not served while disabled, and is after enableExter
 test('an fd closed and reused within a round, with a new handler, is watched anew', TIMEOUT, async (t) => {
   const { ctx } = attachedContext(t);
   let fds = sys.pipe2();
-  // Writes one byte to the fd it is given (+1 in `request`), from an otherwise silent thread.
+  // Writes one byte to the fd it is given (+1 in `request`; -1 stops it), from an otherwise
+  // silent thread. A wake-up may find the request taken already: a notify() can arrive after
+  // the value it announced was read without waiting (a wait that saw it non-zero), so 0 is
+  // waited on again, never taken for a stop.
   const request = new Int32Array(new SharedArrayBuffer(4));
   const writer = startWorker(
     `const request = data.request;
     for (;;) {
       Atomics.wait(request, 0, 0);
-      const fd = Atomics.exchange(request, 0, 0) - 1;
-      if (fd < 0) break;
-      lib.sys.write(fd, Buffer.from('x'));
+      const value = Atomics.exchange(request, 0, 0);
+      if (value === 0) continue;
+      if (value < 0) break;
+      lib.sys.write(value - 1, Buffer.from('x'));
     }`,
     { request },
     { test: t },
