@@ -42,6 +42,9 @@ export interface NativeRaceResult {
   lost: number;
   late: number;
   spurious: number;
+  /** Races whose two sides reached their store within 2 µs of each other (the threads ran at
+   * the same time): only these can show store buffering, so a control's budget counts them. */
+  together: number;
   elapsedNs: number;
   /** ns from the start to the first lost wake-up, -1 if none. */
   firstLostNs: number;

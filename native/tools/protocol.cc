@@ -41,6 +41,7 @@ Napi::Value ProtocolRace(const Napi::CallbackInfo& info) {
         num("kicks", result->kicks);
         num("lost", result->lost);
         num("late", result->late);
+        num("together", result->together);
         num("spurious", result->spurious);
         num("elapsedNs", result->elapsed_ns);
         num("firstLostNs", result->first_lost_ns);

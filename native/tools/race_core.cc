@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "harness_core.h"
 
@@ -34,6 +35,10 @@ namespace {
 enum Decision : int { kUndecided = 0, kSkipped = 1, kKicked = 2 };
 
 struct RaceShared {
+  // When each side reached its store (CLOCK_MONOTONIC ns), read by the poller after the
+  // race's closing barrier, which orders both writes before it.
+  alignas(64) int64_t poller_at = 0;
+  alignas(64) int64_t notifier_at = 0;
   alignas(64) std::atomic<int> notify_me{0};
   alignas(64) std::atomic<int> pending{0};
   alignas(64) std::atomic<int> decision{kUndecided};
@@ -43,6 +48,9 @@ struct RaceShared {
 };
 
 constexpr uint32_t kDelayMask = 63;
+// Two stores this close ran together: far below a scheduler time slice, far above the
+// random delay's spread and a clock read.
+constexpr int64_t kTogetherNs = 2000;
 
 // smp_mb() where the protocol needs one; a compiler barrier in the control build, so that
 // the compiler keeps program order and only the CPU reorders.
@@ -69,6 +77,7 @@ void Notifier(RaceShared& sh, const RaceParams& p, int64_t deadline,
     if (!sh.barrier.Wait(deadline, &abort)) return;
     if (sh.stop.load(std::memory_order_relaxed)) return;
     Delay(rng.Next() & kDelayMask);
+    sh.notifier_at = NowNs();
     // aio_notify(): publish the work, then smp_mb() -- "Write ctx->notified (and also
     // ctx->bh_list) before reading ctx->notify_me. Pairs with smp_mb() in aio_poll."
     sh.pending.store(1, std::memory_order_relaxed);
@@ -124,6 +133,7 @@ void RunRace(const RaceParams& p, RaceResult& out, const std::atomic<bool>& abor
     sh.stop.store(stop, std::memory_order_relaxed);
     if (!sh.barrier.Wait(deadline, &abort) || stop) break;
     Delay(rng.Next() & kDelayMask);
+    sh.poller_at = NowNs();
     // aio_poll(): announce the sleep, then smp_mb() -- "Write ctx->notify_me before
     // reading ctx->notified. Pairs with smp_mb in aio_notify()."
     sh.notify_me.store(1, std::memory_order_relaxed);
@@ -149,6 +159,7 @@ void RunRace(const RaceParams& p, RaceResult& out, const std::atomic<bool>& abor
     sh.notify_me.store(0, std::memory_order_relaxed);
     if (!sh.barrier.Wait(deadline, &abort)) break;
     // The notifier's decision and write are done (they precede its barrier arrival).
+    if (std::abs(sh.poller_at - sh.notifier_at) < kTogetherNs) out.together++;
     uint64_t value;
     while (read(sh.efd, &value, sizeof value) < 0 && errno == EINTR) {
     }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { litmus, nativeRace, nativeWake } from '../../lib/tools/harnesses';
+import { controlTogether } from '../../lib/tools/doctor/checks/litmus';
 import { controlBarrier, controlNotRun, couldNotTell } from '../support';
 
 const SAMPLES = 300;
@@ -55,8 +56,11 @@ test('protocol race without barriers: the positive control loses a wake-up (x86_
   const RACES = 200_000;
   const r = await nativeRace('nobarrier', { races: RACES, maxMs: 180_000, stopAfterLost: true, boundMs: 20 });
   if (!r.pinned) return controlNotRun(t, 'the two threads could not be pinned to two cores');
-  if (r.lost === 0 && r.races < RACES) return couldNotTell(t, `no lost wake-up in ${r.races} of ${RACES} races before the time bound`);
-  assert.ok(r.lost >= 1, `no lost wake-up in ${RACES} races`);
+  // Only races whose threads ran together can lose a wake-up: few of them is a busy machine.
+  if (r.lost === 0 && r.together < controlTogether(RACES)) {
+    return couldNotTell(t, `no lost wake-up in ${r.races} races, ${r.together} with both threads running together: a busy machine`);
+  }
+  assert.ok(r.lost >= 1, `no lost wake-up in ${RACES} races, ${r.together} with both threads running together`);
   assert.ok(r.firstLostNs >= 0 && r.firstLostNs <= r.elapsedNs, 'the first loss happened during the run');
 });
 

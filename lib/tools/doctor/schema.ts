@@ -218,6 +218,10 @@ export interface LitmusDetails {
   ];
   control: {
     races: number;
+    /**
+     * Races whose two threads reached their stores within 2 µs of each other (ran at the same time): only these can show the reordering.
+     */
+    together: number;
     sleeps: number;
     lost: number;
     late: number;
