@@ -10,12 +10,16 @@
 // process whose exit is never seen. Dispositions are read from /proc/self/status (SigCgt, SigIgn),
 // which qemu-user does not keep (it installs its own handlers): there only the outcome is checked.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { type ChildContext, childSkip, runChild, TEST_TIMEOUT } from '../support';
 
 const T = { timeout: TEST_TIMEOUT };
 const SIGIO = 29; // the same on x86_64 and aarch64
 const SIGCHLD = 17;
+const SIGUSR2 = 12; // the same on x86_64 and aarch64
 const EMULATED = process.arch === 'arm64' && process.env.AIO_NATIVE_ARM64 !== '1';
 /** The bound on every wait inside a child: reached only when the scenario fails. */
 const BOUND_MS = 20_000;
@@ -149,6 +153,33 @@ describe('class "process-wide signal state restored stale or overwritten": dispo
       { after: [SIGIO], replaced: 2 },
       { dispAfterClose: 'default', subscribers: 0 },
     ]);
+  });
+
+  test("Node's diagnostic report on SIGUSR2 (report-on-signal) still runs with a relay open", T, async () => {
+    // Node 24 and 26 turn report-on-signal on in every `node --test` file's process: a test
+    // that sent itself SIGUSR2 wrote report.*.json into the checkout through this very chain
+    // (test/support/progress.ts turns it off there). The relay takes the signal and chains to
+    // Node's handler, which must still write its report.
+    const dir = mkdtempSync(join(tmpdir(), 'aio-report-'));
+    try {
+      const r = await runScenario(
+        async ({ sys, report, until, recordsOf, require, data, BOUND_MS }) => {
+          const fs = require('node:fs');
+          process.report.directory = data.dir;
+          process.report.reportOnSignal = true; // Node's handler first, as with --report-on-signal
+          const relay = sys.openSignalRelay(['SIGUSR2']);
+          sys.kill(sys.getpid(), 'SIGUSR2');
+          const records = recordsOf(sys, relay, BOUND_MS);
+          const written = await until(() => fs.readdirSync(data.dir).some((f: string) => f.endsWith('.json')), BOUND_MS);
+          relay.close();
+          report({ records, written, reports: fs.readdirSync(data.dir).length });
+        },
+        { dir },
+      );
+      expectReports(r, [{ records: [SIGUSR2], written: true, reports: 1 }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a relay in a worker keeps receiving records when the main thread adds a Node listener', T, async () => {
