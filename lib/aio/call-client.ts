@@ -1,11 +1,12 @@
 // The sending side of IOThread calls (the starter's IOThread and every IOThreadClient):
 // one MessagePort to the IOThread, the BhRef of its call bottom half, and the calls
 // awaiting an answer.
-import { MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { closedError, invalidArgType, invalidArgValue } from '../errors';
 import { BhRef } from './bottom-half';
 import { A, Q } from './call-protocol';
 import { decodeValue, reviveError, SerializedError } from './thread-errors';
+import { workerThreads } from './worker-threads';
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -138,6 +139,7 @@ export class CallClient {
 
   /** Handles whatever already arrived, synchronously (the IOThread has exited: nothing is lost). */
   drainSync(): void {
+    const { receiveMessageOnPort } = workerThreads();
     for (let m = receiveMessageOnPort(this.#port); m; m = receiveMessageOnPort(this.#port)) this.#receive(m.message as unknown[]);
   }
 

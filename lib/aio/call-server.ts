@@ -1,11 +1,12 @@
 // The IOThread side of calls: one bottom half drains every sender's port with
 // receiveMessageOnPort() and runs the calls between polls, as any bottom half runs.
-import { MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { closedError, invalidArgType, invalidArgValue, invalidReturnValue, invalidState } from '../errors';
 import type { Bh, BhRef } from './bottom-half';
 import { A, AnyFunction, Q } from './call-protocol';
 import type { AioContext } from './context';
 import { encodeValue, serializeError } from './thread-errors';
+import { workerThreads } from './worker-threads';
 
 /** Messages taken from one port per round: a flooding sender cannot starve the loop. */
 const BUDGET = 256;
@@ -54,6 +55,7 @@ export class CallServer {
 
   #drain(): void {
     let more = false;
+    const { receiveMessageOnPort } = workerThreads();
     for (let i = 0; i < this.#ports.length && !this.#stopping; i++) {
       const port = this.#ports[i];
       let n = 0;
@@ -148,6 +150,7 @@ export class CallServer {
     current = null;
     const closed = serializeError(closedError(what));
     for (const port of this.#ports) {
+      const { receiveMessageOnPort } = workerThreads();
       for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
         const msg = m.message as unknown[];
         if (msg[0] === Q.CALL) port.postMessage([A.ERR, msg[1], closed]);

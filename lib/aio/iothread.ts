@@ -2,7 +2,7 @@
 // into it and events back out of it.
 import { EventEmitter } from 'node:events';
 import { join, resolve as resolvePath } from 'node:path';
-import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { closedError, invalidArgType, invalidArgValue } from '../errors';
 import { packageRoot } from '../sys/prebuilt';
 import { validateOptions } from '../validate';
@@ -14,6 +14,7 @@ import { resolveSigioKick } from './context';
 import { AioContextRef } from './context-ref';
 import { reviveRefs } from './refs';
 import { decodeValue, reviveError, SerializedError } from './thread-errors';
+import { workerThreads } from './worker-threads';
 
 export interface IOThreadOptions extends BoundOptions {
   /** Path of a module that exports setup(ctx, data); what it returns becomes setupResult. */
@@ -98,6 +99,7 @@ export class IOThread<M extends object = UntypedModule> extends EventEmitter {
     const bound = validateBound(o);
     if (o.name !== undefined && typeof o.name !== 'string') throw invalidArgType('options.name', 'of type string', o.name);
     const name = o.name ?? `iothread-${++threadCount}`;
+    const { MessageChannel, Worker } = workerThreads();
     const { port1, port2 } = new MessageChannel();
     const workerData: IOThreadWorkerData = {
       module: resolvePath(o.module),
@@ -211,7 +213,7 @@ export class IOThread<M extends object = UntypedModule> extends EventEmitter {
    * themselves; its answers arrive on that thread's event loop.
    */
   connect(): IOThreadClientData {
-    const { port1, port2 } = new MessageChannel();
+    const { port1, port2 } = new (workerThreads().MessageChannel)();
     this.#client.attach(port2);
     return { kind: 'IOThreadClient', name: this.name, port: port1, calls: this.#client.calls, exports: this.#client.names };
   }
@@ -258,7 +260,7 @@ export class IOThreadClient<M extends object = UntypedModule> extends EventEmitt
   /** Revives a client from what IOThread.connect() returned, after the transfer. */
   static from<M extends object = UntypedModule>(value: unknown): IOThreadClient<M> {
     const d = value as IOThreadClientData;
-    if (typeof d !== 'object' || d === null || d.kind !== 'IOThreadClient' || !(d.port instanceof MessagePort) || !Array.isArray(d.exports)) {
+    if (typeof d !== 'object' || d === null || d.kind !== 'IOThreadClient' || !(d.port instanceof workerThreads().MessagePort) || !Array.isArray(d.exports)) {
       throw invalidArgType('value', 'a value made by thread.connect()', value);
     }
     return new IOThreadClient<M>(d);

@@ -35,6 +35,8 @@ export interface NativeBinding {
   relayClose(id: number): number | null;
   relayReplaced(id: number): number | null;
   relayRearm(signo: number): boolean;
+  /** Whether this thread is Node's main thread (its loop is libuv's default loop). */
+  readonly mainThread: boolean;
   relayCount(signo: number): number;
   readonly RELAY_RECORD_SIZE: number;
   /** Loop attachment (loop_attach.cc): prepare() returns a timeout in ns (-1 infinite). */

@@ -3,7 +3,6 @@
 // it. While any relay for a signal is open, that signal never kills the process.
 // How it shares dispositions with Node and libuv: docs/robustness.md, "Signal dispositions".
 import { constants } from 'node:os';
-import { isMainThread } from 'node:worker_threads';
 import { native } from './native';
 import { closedError, outOfRange } from '../errors';
 import { SignalLike, signalName, validateSignal, validateSignals } from '../validate';
@@ -174,7 +173,7 @@ function rearmIfSignal(type: string | symbol): void {
     native.relayRearm(constants.signals[type as NodeJS.Signals]);
   }
 }
-if (isMainThread) {
+if (native.mainThread) {
   process.on('newListener', rearmIfSignal);
   process.on('removeListener', rearmIfSignal);
 }

@@ -5,6 +5,7 @@
 // failures into Node-shaped errors.
 #include <errno.h>
 #include <signal.h>
+#include <uv.h>
 
 #include <cstdint>
 #include <vector>
@@ -97,6 +98,12 @@ void InitRelay(Napi::Env env, Napi::Object exports, RelayState* state) {
   exports.Set("relayRearm", Napi::Function::New(env, RelayRearm, "relayRearm"));
   exports.Set("relayCount", Napi::Function::New(env, RelayCount, "relayCount"));
   exports.Set("RELAY_RECORD_SIZE", Napi::Number::New(env, relay::kRecordSize));
+  // Whether this environment is the main thread's: Node runs its main thread on libuv's
+  // default loop and each worker on a loop of its own. lib/sys/relay.ts hooks the process's
+  // signal listeners there only, without loading node:worker_threads (4 ms) for isMainThread.
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  exports.Set("mainThread", Napi::Boolean::New(env, loop != nullptr && loop == uv_default_loop()));
 }
 
 }  // namespace aio

@@ -232,3 +232,13 @@ test("both addons in workers that exit mid-run: each addon's one teardown runs a
   guard.close();
   assert.equal(openFds(), before, 'no descriptor leaked');
 });
+
+test("mainThread: the relay's main-thread test without node:worker_threads is Node's isMainThread", async () => {
+  assert.equal(native.mainThread, true);
+  const inWorker = await runInWorker<[boolean, boolean]>(
+    `const { isMainThread } = require('node:worker_threads');
+    return [require(data.native).native.mainThread, isMainThread];`,
+    { native: require.resolve('../../lib/sys/native') },
+  );
+  assert.deepEqual(inWorker, [false, false]);
+});
