@@ -149,8 +149,8 @@ export class CallServer {
   finish(what: string): void {
     current = null;
     const closed = serializeError(closedError(what));
+    const { receiveMessageOnPort } = workerThreads();
     for (const port of this.#ports) {
-      const { receiveMessageOnPort } = workerThreads();
       for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
         const msg = m.message as unknown[];
         if (msg[0] === Q.CALL) port.postMessage([A.ERR, msg[1], closed]);

@@ -213,7 +213,8 @@ export class IOThread<M extends object = UntypedModule> extends EventEmitter {
    * themselves; its answers arrive on that thread's event loop.
    */
   connect(): IOThreadClientData {
-    const { port1, port2 } = new (workerThreads().MessageChannel)();
+    const { MessageChannel } = workerThreads();
+    const { port1, port2 } = new MessageChannel();
     this.#client.attach(port2);
     return { kind: 'IOThreadClient', name: this.name, port: port1, calls: this.#client.calls, exports: this.#client.names };
   }

@@ -42,7 +42,7 @@ export interface NativeRaceResult {
   lost: number;
   late: number;
   spurious: number;
-  /** Races whose two sides reached their store within 2 µs of each other (the threads ran at
+  /** Races whose two sides ended their store-then-load window within 2 µs of each other (the threads ran at
    * the same time): only these can show store buffering, so a control's budget counts them. */
   together: number;
   elapsedNs: number;

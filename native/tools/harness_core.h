@@ -180,7 +180,7 @@ struct RaceParams {
 
 struct RaceResult {
   int64_t races = 0, sleeps = 0, kicks = 0, lost = 0, late = 0, spurious = 0;
-  // Races whose two sides reached their store within kTogetherNs of each other: the two
+  // Races whose two sides ended their store-then-load window within kTogetherNs: the two
   // threads ran at the same time, the only races that can show store buffering. A loaded
   // machine, which deschedules one side, has few; a control counts its budget in them.
   int64_t together = 0;

@@ -35,8 +35,11 @@ namespace {
 enum Decision : int { kUndecided = 0, kSkipped = 1, kKicked = 2 };
 
 struct RaceShared {
-  // When each side reached its store (CLOCK_MONOTONIC ns), read by the poller after the
-  // race's closing barrier, which orders both writes before it.
+  // When each side finished its store-then-load window (CLOCK_MONOTONIC ns). Read after the
+  // load, never before the store: a clock read ahead of the window, before or after the
+  // random delay, cut the control's loss rate three to six times. Plain fields: each is
+  // written after the race's opening barrier and read by the poller after its closing one,
+  // and PairBarrier's acquire/release orders the write before the read.
   alignas(64) int64_t poller_at = 0;
   alignas(64) int64_t notifier_at = 0;
   alignas(64) std::atomic<int> notify_me{0};
@@ -48,8 +51,8 @@ struct RaceShared {
 };
 
 constexpr uint32_t kDelayMask = 63;
-// Two stores this close ran together: far below a scheduler time slice, far above the
-// random delay's spread and a clock read.
+// Two windows that ended this close ran together: far below a scheduler time slice, far
+// above the random delay's spread and a clock read.
 constexpr int64_t kTogetherNs = 2000;
 
 // smp_mb() where the protocol needs one; a compiler barrier in the control build, so that
@@ -77,12 +80,13 @@ void Notifier(RaceShared& sh, const RaceParams& p, int64_t deadline,
     if (!sh.barrier.Wait(deadline, &abort)) return;
     if (sh.stop.load(std::memory_order_relaxed)) return;
     Delay(rng.Next() & kDelayMask);
-    sh.notifier_at = NowNs();
     // aio_notify(): publish the work, then smp_mb() -- "Write ctx->notified (and also
     // ctx->bh_list) before reading ctx->notify_me. Pairs with smp_mb() in aio_poll."
     sh.pending.store(1, std::memory_order_relaxed);
     SmpMb(p.fenced);
-    if (sh.notify_me.load(std::memory_order_relaxed) != 0) {
+    const bool saw_notify_me = sh.notify_me.load(std::memory_order_relaxed) != 0;
+    sh.notifier_at = NowNs();
+    if (saw_notify_me) {
       uint64_t one = 1;
       ssize_t n;
       do n = write(sh.efd, &one, sizeof one);
@@ -133,12 +137,13 @@ void RunRace(const RaceParams& p, RaceResult& out, const std::atomic<bool>& abor
     sh.stop.store(stop, std::memory_order_relaxed);
     if (!sh.barrier.Wait(deadline, &abort) || stop) break;
     Delay(rng.Next() & kDelayMask);
-    sh.poller_at = NowNs();
     // aio_poll(): announce the sleep, then smp_mb() -- "Write ctx->notify_me before
     // reading ctx->notified. Pairs with smp_mb in aio_notify()."
     sh.notify_me.store(1, std::memory_order_relaxed);
     SmpMb(p.fenced);
-    if (sh.pending.load(std::memory_order_relaxed) == 0) {
+    const bool saw_pending = sh.pending.load(std::memory_order_relaxed) != 0;
+    sh.poller_at = NowNs();
+    if (!saw_pending) {
       out.sleeps++;
       int r;
       while ((r = PollIn(sh.efd, p.bound_ns)) < 0) {

@@ -67,7 +67,6 @@ for (const id of CHECK_IDS) {
         if (process.arch === 'x64' && !barrier) assert.ok(os.availableParallelism() < 2, 'the control was not required on x86_64 hardware with 2 cores');
         return controlNotRun(t, `the unfenced protocol is not required to fail here (${barrier ?? `${process.arch}, threads not pinned`})`);
       }
-      if (d.control.lost === 0 && d.control.races < budget) return couldNotTell(t, `${d.control.races} of ${budget} races before the time bound`);
       // The doctor's own rule: a budget in which the threads rarely ran together is a busy
       // machine (verdict warn, "could not tell"), not a failed control.
       if (d.control.lost === 0 && d.control.together < controlTogether(budget)) {

@@ -219,7 +219,7 @@ export interface LitmusDetails {
   control: {
     races: number;
     /**
-     * Races whose two threads reached their stores within 2 µs of each other (ran at the same time): only these can show the reordering.
+     * Races whose two threads ended their store-then-load windows within 2 µs of each other (ran at the same time): only these can show the reordering.
      */
     together: number;
     sleeps: number;

@@ -8,8 +8,9 @@ import { CheckResult } from '../types';
 import { CheckContext, nativeX64, result } from './context';
 
 /** Races run together (RaceResult.together) that a required control must lose a wake-up in:
- * half its budget. At the rate of this guest (1 loss in about 2,500 such races), no loss in
- * 20,000 of them has a probability near e^-8; the quick budget is 200,000 races. */
+ * half its budget. At the rate of this guest (1 loss in about 1,500 such races), no loss in
+ * 20,000 of them (the test suite's scaled budget) has a probability near e^-13; in 100,000
+ * (--quick's budget of 200,000 races), near e^-66. */
 export function controlTogether(controlRaces: number): number {
   return Math.ceil(controlRaces / 2);
 }
@@ -64,9 +65,10 @@ export async function checkLitmus(c: CheckContext): Promise<CheckResult> {
   if (bad.lost === 0) {
     const budget = `${bad.races.toLocaleString('en-US')} of ${s.controlRaces.toLocaleString('en-US')} races`;
     const together = `${bad.together.toLocaleString('en-US')} with both threads running together`;
-    // Only races whose two threads ran at the same time can show the reordering. A spent
-    // budget in which most did is a failed control; one in which few did is a busy machine
-    // (a side descheduled), or a time bound reached first: could not tell.
+    // Only races whose two threads ran at the same time can show the reordering. Nothing
+    // lost although half the budget ran together is a failed control, whether or not the
+    // time bound cut the run short; fewer run together (a side descheduled on a busy
+    // machine, or too little time) cannot tell.
     if (required && bad.together >= controlTogether(s.controlRaces)) {
       verdict = 'fail';
       notes.push(`positive control failed: the protocol without barriers lost nothing in ${budget}, ${together}: this harness cannot see the reordering here`);
