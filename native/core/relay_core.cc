@@ -6,12 +6,14 @@
 // kernel delivers each signal once:
 //  * a relay thread per relayed signal, created with every signal blocked, waits for it
 //    in sigwaitinfo(). It takes the signal when every other thread blocks it (QEMU's
-//    layout: util/compatfd.c);
+//    layout: util/compatfd.c), when it is directed at it, and sometimes a process-directed
+//    one while the thread the kernel would prefer has a signal pending;
 //  * Node's threads do not block SIGIO, whose default action kills the process, so while
 //    a signal is relayed a process-wide handler is installed for it. Whichever thread
 //    the kernel picks, the handler forwards the record and then chains to the handler
 //    it displaced. The last subscriber puts that handler back.
-// Both roads fan out through Forward(), which is async-signal-safe.
+// Both roads go through Deliver(), which is async-signal-safe: Forward() fans the record
+// out, then the handler ours displaced runs, on either road.
 //
 // Dispositions are shared with code that does not know about us: libuv installs its own
 // handler when the first uv_signal of a signal starts (Node's process.on(signal), its
@@ -136,17 +138,23 @@ void Forward(const siginfo_t& si) {
   g_forwarding.fetch_sub(1, std::memory_order_release);
 }
 
-void OnSignal(int signo, siginfo_t* si, void* context) {
-  int saved_errno = errno;
+// One signal, whichever road it took: its record to every subscriber, then the handler
+// ours displaced (Node's listeners, through libuv's handler), as if we were not there.
+void Deliver(int signo, siginfo_t* si, void* context) {
   Forward(*si);
   // Acquire pairs with the release stores in Arm(): the Chain read here is fully written.
-  // It is the one Arm() published before installing this handler, or a newer one; a
-  // handler that began before a Rearm() may chain to the older one, which stays valid.
+  // It is the one Arm() published before installing our handler, or a newer one; a
+  // delivery that began before a Rearm() may chain to the older one, which stays valid.
   const Chain* chain = g_relayed[signo].chain.load(std::memory_order_acquire);
   if (chain != nullptr) {
     if (chain->siginfo) chain->action(signo, si, context);
     else chain->handler(signo);
   }
+}
+
+void OnSignal(int signo, siginfo_t* si, void* context) {
+  int saved_errno = errno;
+  Deliver(signo, si, context);
   errno = saved_errno;
 }
 
@@ -260,7 +268,11 @@ void* RelayThread(void* arg) {
     }
     // Stop() sets `stopping` before it sends us the signal that ends this wait.
     if (g_relayed[signo].stopping.load(std::memory_order_acquire)) return nullptr;
-    Forward(si);
+    // A process-directed signal can take this road too: the kernel passes over a thread
+    // that has a signal pending and is not running (wants_signal()), and a thread in
+    // sigwaitinfo counts as not blocking it. So this road also chains, or Node's listener
+    // would miss that signal. Outside a signal frame there is no ucontext: null.
+    Deliver(signo, &si, nullptr);
   }
 }
 

@@ -200,6 +200,27 @@ describe('relay basics', () => {
     await waitFor(() => !threadExists(relayTid), { what: 'the relay thread ends with the last subscriber' });
   }));
 
+  test("a signal that takes the sigwait road still reaches Node's listener", T, scoped(async (s) => {
+    // The kernel may hand a process-directed signal to the relay thread (when the thread it
+    // prefers has one pending and is not running): CI saw a listener miss its SIGIO so. A
+    // signal directed at the relay thread takes that road every time.
+    let fired = 0;
+    const onSigio = () => {
+      fired++;
+    };
+    process.on('SIGIO', onSigio);
+    s.defer(() => process.off('SIGIO', onSigio)); // runs after relay.close() (reverse order)
+    const before = new Set(threadIds());
+    const relay = open(s, ['SIGIO']);
+    const fresh = threadIds().filter((tid) => !before.has(tid));
+    assert.equal(fresh.length, 1, `one new thread, the relay's: ${fresh}`);
+    sys.tgkill(sys.getpid(), fresh[0], 'SIGIO');
+    assert.equal((await records(relay))[0].signo, SIGIO);
+    await waitFor(() => fired === 1, { what: 'the SIGIO listener ran for a signal the relay thread took' });
+    relay.close();
+    await waitFor(() => !threadExists(fresh[0]), { what: 'the relay thread ends with the last subscriber' });
+  }));
+
   test('argument errors: RangeError for unknown and non-relayable signals', T, () => {
     const range = (what: string, received: string) =>
       argError(
